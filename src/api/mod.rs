@@ -1,0 +1,393 @@
+//! The Nebula Commander HTTP client: one method per endpoint, typed answers, typed errors.
+//!
+//! It knows HTTP and the server's quirks (api.md) and nothing of terminals: it never prints
+//! and never prompts. What a caller may want to log (method, redacted URL, status, timing)
+//! is handed to an optional observer.
+
+pub mod error;
+pub mod models;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode, header};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+pub use error::{ApiError, Detail, KnownDetail, ValidationItem};
+use models::*;
+
+use crate::secret::Secret;
+
+/// One finished request, for `-v`. The URL never holds a secret: invitation tokens in
+/// paths are replaced by `<token>` before it is built.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: &'static str,
+    pub url: String,
+    pub status: Option<u16>,
+    pub elapsed: Duration,
+    pub bytes: Option<usize>,
+}
+
+pub type Observer = Arc<dyn Fn(&Exchange) + Send + Sync>;
+
+/// Filters the list endpoint understands. The server's parameter is `status_filter`
+/// (`status` is silently ignored) and it matches the *stored* status exactly.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub network_id: Option<i64>,
+    pub status_filter: Option<&'static str>,
+}
+
+/// A client bound to one server. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    base: Url,
+    http: reqwest::Client,
+    bearer: Option<Secret>,
+    observer: Option<Observer>,
+}
+
+/// How long to wait for a connection, and for a whole answer. The list endpoint has no
+/// pagination and takes ~1.4 ms per returned row on the real server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Client {
+    /// A client for `base` (`https://host[:port][/prefix]`, no trailing slash needed).
+    pub fn new(base: &Url, observer: Option<Observer>) -> Result<Self, ApiError> {
+        let mut base = base.clone();
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        let timeout = std::env::var("NETINVITE_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| *s > 0.0)
+            .map(Duration::from_secs_f64)
+            .unwrap_or(REQUEST_TIMEOUT);
+        // Root certificates are only loaded for https: reading the system store costs
+        // more than the whole request on loopback.
+        let https = base.scheme() == "https";
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("netinvite/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            // The backend answers a trailing slash with a 307 to a plain-http URL; never
+            // follow a redirect, least of all an https → http downgrade.
+            .redirect(reqwest::redirect::Policy::none())
+            .http1_only()
+            .tls_built_in_root_certs(https)
+            .build()
+            .map_err(|e| ApiError::Transport {
+                url: base.to_string(),
+                message: error::chain(&e),
+                kind: error::TransportKind::Other,
+            })?;
+        Ok(Self {
+            base,
+            http,
+            bearer: None,
+            observer,
+        })
+    }
+
+    /// The same client, sending `token` as the bearer.
+    pub fn with_bearer(&self, token: Secret) -> Self {
+        Self {
+            bearer: Some(token),
+            ..self.clone()
+        }
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// `GET /api` — is this a Nebula Commander backend, and which version.
+    pub async fn server_info(&self) -> Result<ServerInfo, ApiError> {
+        self.get_json("api", None, &[]).await
+    }
+
+    /// `GET /api/auth/oidc-status` — `disabled` means dev-token mode.
+    pub async fn oidc_status(&self) -> Result<OidcStatus, ApiError> {
+        self.get_json("api/auth/oidc-status", None, &[]).await
+    }
+
+    /// `GET /api/auth/me` — never 401; `authenticated:false` means the token is refused.
+    pub async fn me(&self) -> Result<Me, ApiError> {
+        self.get_json("api/auth/me", None, &[]).await
+    }
+
+    /// `GET /api/auth/dev-token` — only on servers without OIDC; rate limited (10/min/IP).
+    pub async fn dev_token(&self) -> Result<DevToken, ApiError> {
+        self.get_json("api/auth/dev-token", None, &[]).await
+    }
+
+    /// `GET /api/networks` — also creates the caller's user record on the server.
+    pub async fn networks(&self) -> Result<Vec<Network>, ApiError> {
+        self.get_json("api/networks", None, &[]).await
+    }
+
+    /// `GET /api/invitations` — everything in one answer, newest first.
+    pub async fn invitations(&self, q: &ListQuery) -> Result<Vec<Invitation>, ApiError> {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(id) = q.network_id {
+            params.push(("network_id", id.to_string()));
+        }
+        if let Some(s) = q.status_filter {
+            params.push(("status_filter", s.to_string()));
+        }
+        self.get_json("api/invitations", None, &params).await
+    }
+
+    /// `POST /api/invitations` — answers 200 with the new invitation.
+    pub async fn create_invitation(&self, body: &NewInvitation) -> Result<Invitation, ApiError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Decode {
+            url: self.display_url("api/invitations"),
+            status: 0,
+            message: e.to_string(),
+        })?;
+        let resp = self
+            .send(Method::POST, "api/invitations", None, &[], Some(bytes))
+            .await?;
+        decode(resp)
+    }
+
+    /// `GET /api/invitations/public/{token}` — no sign-in; rate limited to 30/hour/IP.
+    pub async fn public_invitation(&self, token: &str) -> Result<PublicInvitation, ApiError> {
+        let path = format!("api/invitations/public/{}", path_segment(token));
+        self.get_json_redacted(&path, "api/invitations/public/<token>")
+            .await
+    }
+
+    /// `POST /api/invitations/{token}/accept`.
+    pub async fn accept(&self, token: &str) -> Result<AcceptOutcome, ApiError> {
+        let path = format!("api/invitations/{}/accept", path_segment(token));
+        let resp = self
+            .send(
+                Method::POST,
+                &path,
+                Some("api/invitations/<token>/accept"),
+                &[],
+                None,
+            )
+            .await?;
+        decode(resp)
+    }
+
+    /// `POST /api/invitations/{id}/resend`.
+    pub async fn resend(&self, id: i64) -> Result<Invitation, ApiError> {
+        let path = format!("api/invitations/{id}/resend");
+        let resp = self.send(Method::POST, &path, None, &[], None).await?;
+        decode(resp)
+    }
+
+    /// `DELETE /api/invitations/{id}` — 204 with an empty body, whatever the status was.
+    pub async fn revoke(&self, id: i64) -> Result<(), ApiError> {
+        let path = format!("api/invitations/{id}");
+        self.send(Method::DELETE, &path, None, &[], None).await?;
+        Ok(())
+    }
+
+    /// A GET to any URL (used for OIDC discovery checks); the answer's status and body.
+    pub async fn get_absolute(&self, url: &Url) -> Result<(u16, Vec<u8>), ApiError> {
+        let started = Instant::now();
+        let shown = url.to_string();
+        let result = self.http.get(url.clone()).send().await;
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.observe("GET", &shown, None, started, None);
+                return Err(ApiError::transport(&shown, &e));
+            }
+        };
+        let status = resp.status().as_u16();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiError::transport(&shown, &e))?;
+        self.observe("GET", &shown, Some(status), started, Some(body.len()));
+        Ok((status, body.to_vec()))
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        shown: Option<&str>,
+        params: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let resp = self.send(Method::GET, path, shown, params, None).await?;
+        decode(resp)
+    }
+
+    async fn get_json_redacted<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        shown: &str,
+    ) -> Result<T, ApiError> {
+        self.get_json(path, Some(shown), &[]).await
+    }
+
+    fn display_url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends one request and turns any non-2xx answer into an [`ApiError`].
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        shown_path: Option<&str>,
+        params: &[(&str, String)],
+        json_body: Option<Vec<u8>>,
+    ) -> Result<Response, ApiError> {
+        let mut url = self.base.join(path).map_err(|e| ApiError::Transport {
+            url: self.display_url(path),
+            message: e.to_string(),
+            kind: error::TransportKind::Other,
+        })?;
+        if !params.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(params.iter().map(|(k, v)| (*k, v)));
+        }
+        let mut shown = self.display_url(shown_path.unwrap_or(path));
+        if let Some(q) = url.query() {
+            shown.push('?');
+            shown.push_str(q);
+        }
+        let method_name = method_str(&method);
+        let mut req = self.http.request(method, url);
+        if let Some(token) = &self.bearer {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()));
+        }
+        if let Some(body) = json_body {
+            // Without this exact content type the server does not parse the body (422).
+            req = req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let started = Instant::now();
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.observe(method_name, &shown, None, started, None);
+                return Err(ApiError::transport(&shown, &e));
+            }
+        };
+        let status = resp.status();
+        let is_json = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let www_authenticate = resp.headers().contains_key(header::WWW_AUTHENTICATE);
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                self.observe(method_name, &shown, Some(status.as_u16()), started, None);
+                return Err(ApiError::transport(&shown, &e));
+            }
+        };
+        self.observe(
+            method_name,
+            &shown,
+            Some(status.as_u16()),
+            started,
+            Some(body.len()),
+        );
+        let response = Response {
+            url: shown,
+            status,
+            is_json,
+            body: body.to_vec(),
+        };
+        if status.is_success() {
+            return Ok(response);
+        }
+        Err(ApiError::from_status(
+            response.url,
+            status.as_u16(),
+            is_json,
+            &response.body,
+            www_authenticate,
+            location,
+        ))
+    }
+
+    fn observe(
+        &self,
+        method: &'static str,
+        url: &str,
+        status: Option<u16>,
+        started: Instant,
+        bytes: Option<usize>,
+    ) {
+        if let Some(obs) = &self.observer {
+            obs(&Exchange {
+                method,
+                url: url.to_string(),
+                status,
+                elapsed: started.elapsed(),
+                bytes,
+            });
+        }
+    }
+}
+
+struct Response {
+    url: String,
+    status: StatusCode,
+    is_json: bool,
+    body: Vec<u8>,
+}
+
+fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    if !resp.is_json && !resp.body.is_empty() && resp.body[0] != b'{' && resp.body[0] != b'[' {
+        return Err(ApiError::Decode {
+            url: resp.url,
+            status: resp.status.as_u16(),
+            message: format!(
+                "expected JSON, got {}",
+                error::snippet(&resp.body).unwrap_or_else(|| "an empty body".into())
+            ),
+        });
+    }
+    serde_json::from_slice(&resp.body).map_err(|e| ApiError::Decode {
+        url: resp.url,
+        status: resp.status.as_u16(),
+        message: e.to_string(),
+    })
+}
+
+fn method_str(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        _ => "REQUEST",
+    }
+}
+
+/// Invitation tokens are URL-safe base64; anything else is percent-encoded so that a
+/// stray character cannot change the path.
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,246 @@
+//! The server's data, as the Nebula Commander API sends it.
+//!
+//! Parsing is tolerant where the contract says the server is loose: datetimes are naive
+//! UTC strings with or without fractional seconds (and possibly `""`), nullable fields may
+//! be absent. Everything is parsed by field name, never by position.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A naive-UTC datetime from the server, read as UTC. `""` and `null` become `None`.
+pub type Timestamp = Option<DateTime<Utc>>;
+
+fn naive_utc<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => parse_timestamp(s)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a datetime: {s:?}"))),
+    }
+}
+
+/// Parses the server's datetimes: `2026-12-02T01:54:59.342552` or `2026-11-20T10:00:00`,
+/// treated as UTC. An explicit offset (a newer server might send one) is honoured too.
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+/// Stored status values the server knows.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const ACCEPTED: &str = "accepted";
+    pub const EXPIRED: &str = "expired";
+    pub const REVOKED: &str = "revoked";
+    pub const ALL: [&str; 4] = [PENDING, ACCEPTED, EXPIRED, REVOKED];
+}
+
+/// An invitation as returned by list, create and resend.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Invitation {
+    pub id: i64,
+    pub email: String,
+    pub network_id: i64,
+    pub network_name: String,
+    pub invited_by_user_id: Option<i64>,
+    #[serde(default)]
+    pub invited_by_email: Option<String>,
+    pub token: String,
+    pub role: String,
+    #[serde(default)]
+    pub can_manage_nodes: bool,
+    #[serde(default)]
+    pub can_invite_users: bool,
+    #[serde(default)]
+    pub can_manage_firewall: bool,
+    /// The status the server stores; see [`Invitation::effective_status`].
+    pub status: String,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub expires_at: Timestamp,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub accepted_at: Timestamp,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub created_at: Timestamp,
+    #[serde(default = "unknown_email_status")]
+    pub email_status: String,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub email_sent_at: Timestamp,
+    #[serde(default)]
+    pub email_error: Option<String>,
+}
+
+fn unknown_email_status() -> String {
+    "unknown".into()
+}
+
+impl Invitation {
+    /// The status to show: the server keeps past-deadline invitations as `pending`
+    /// (expiry is lazy and never persisted), so the deadline is checked here.
+    pub fn effective_status(&self, now: DateTime<Utc>) -> &str {
+        effective_status(&self.status, self.expires_at, now)
+    }
+
+    /// Whether this is a stored `pending` invitation whose deadline has passed.
+    pub fn is_past_deadline(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// `pending` past its deadline is `expired`; anything else is the stored status.
+pub fn effective_status(stored: &str, expires_at: Timestamp, now: DateTime<Utc>) -> &str {
+    if stored == status::PENDING && expires_at.is_some_and(|e| e <= now) {
+        status::EXPIRED
+    } else {
+        stored
+    }
+}
+
+/// What an invitee may see before accepting (`GET /api/invitations/public/{token}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublicInvitation {
+    pub email: String,
+    pub network_name: String,
+    #[serde(default)]
+    pub invited_by_email: Option<String>,
+    pub role: String,
+    #[serde(default)]
+    pub can_manage_nodes: bool,
+    #[serde(default)]
+    pub can_invite_users: bool,
+    #[serde(default)]
+    pub can_manage_firewall: bool,
+    pub status: String,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub expires_at: Timestamp,
+}
+
+/// A network visible to the caller (`GET /api/networks`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Network {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub subnet_cidr: Option<String>,
+    #[serde(default)]
+    pub ca_cert_path: Option<String>,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub can_manage_nodes: Option<bool>,
+    #[serde(default)]
+    pub can_invite_users: Option<bool>,
+    #[serde(default)]
+    pub can_manage_firewall: Option<bool>,
+}
+
+/// `GET /api/auth/me`: always 200; `authenticated:false` means the token was refused.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Me {
+    pub authenticated: bool,
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub system_role: Option<String>,
+}
+
+/// `GET /api/auth/dev-token` on a server without OIDC.
+#[derive(Deserialize)]
+pub struct DevToken {
+    pub token: String,
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+}
+
+impl std::fmt::Debug for DevToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevToken")
+            .field("token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// `GET /api`: how a Nebula Commander backend introduces itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerInfo {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// `GET /api/auth/oidc-status`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OidcStatus {
+    pub status: String,
+}
+
+/// `POST /api/invitations/{token}/accept`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AcceptOutcome {
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The body of `POST /api/invitations`, built from typed values only.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewInvitation {
+    pub email: String,
+    pub network_id: i64,
+    pub role: String,
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+    pub expires_in_days: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_datetime_forms_as_utc() {
+        let a = parse_timestamp("2026-12-02T01:54:59.342552").unwrap();
+        assert_eq!(a.to_rfc3339(), "2026-12-02T01:54:59.342552+00:00");
+        let b = parse_timestamp("2026-11-20T10:00:00").unwrap();
+        assert_eq!(b.to_rfc3339(), "2026-11-20T10:00:00+00:00");
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn empty_datetime_is_unknown_not_an_error() {
+        let json = r#"{"id":1,"email":"a@b.c","network_id":1,"network_name":"n","invited_by_user_id":1,
+            "invited_by_email":null,"token":"t","role":"member","can_manage_nodes":false,
+            "can_invite_users":false,"can_manage_firewall":false,"status":"pending",
+            "expires_at":"","accepted_at":null,"created_at":"2026-11-20T10:00:00",
+            "email_status":"not_sent","email_sent_at":null,"email_error":null}"#;
+        let inv: Invitation = serde_json::from_str(json).unwrap();
+        assert_eq!(inv.expires_at, None);
+        assert_eq!(inv.effective_status(Utc::now()), "pending");
+    }
+
+    #[test]
+    fn past_deadline_pending_is_expired() {
+        let past = parse_timestamp("2020-01-01T00:00:00");
+        let now = Utc::now();
+        assert_eq!(effective_status("pending", past, now), "expired");
+        assert_eq!(effective_status("accepted", past, now), "accepted");
+        assert_eq!(effective_status("revoked", past, now), "revoked");
+        let future = Some(now + chrono::Duration::days(1));
+        assert_eq!(effective_status("pending", future, now), "pending");
+    }
+}

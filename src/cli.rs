@@ -1,0 +1,95 @@
+//! The command line: global flags and the list of subcommands. Each subcommand's own
+//! arguments live beside its code in `commands/`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::io::ColorChoice;
+
+/// Invite people into Nebula Commander networks.
+///
+/// Sign in once with `netinvite login --server URL`; then create, list, show, copy the
+/// link of, resend and revoke invitations. Tables for people, `--json` for scripts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "netinvite",
+    version,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    after_help = "Exit status: 0 ok, 1 failure, 2 usage error or cancelled, 3 not found, 4 sign-in needed,\n5 permission denied, 6 conflict, 7 server unreachable or server error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)
+    #[arg(long, global = true, env = "NETINVITE_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Profile to use (see `netinvite config list`)
+    #[arg(long, global = true, env = "NETINVITE_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Print JSON on stdout; errors become JSON on stderr
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print nothing but data and errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Show each request (method, URL, status, timing) on stderr; never a token
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Never prompt; fail instead of asking
+    #[arg(long, global = true, env = "NETINVITE_NO_INPUT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_input: bool,
+
+    /// When to use colour (NO_COLOR is honoured by `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in to a server and keep the token in the OS keyring
+    Login(commands::login::LoginArgs),
+    /// Forget the stored sign-in
+    Logout(commands::logout::LogoutArgs),
+    /// Inspect the current sign-in
+    #[command(subcommand)]
+    Auth(commands::auth::AuthCommand),
+    /// List the networks you can see
+    Networks(commands::networks::NetworksArgs),
+    /// Invite one or more people into a network
+    Create(commands::create::CreateArgs),
+    /// List invitations, newest first
+    #[command(visible_alias = "ls")]
+    List(commands::list::ListArgs),
+    /// Show one invitation with every field
+    Show(commands::show::ShowArgs),
+    /// Put an invitation's link on the clipboard
+    CopyLink(commands::copy_link::CopyLinkArgs),
+    /// Send the invitation email again
+    Resend(commands::resend::ResendArgs),
+    /// Revoke invitations so their links stop working
+    Revoke(commands::revoke::RevokeArgs),
+    /// Preview an invitation from its link, without signing in
+    Inspect(commands::inspect::InspectArgs),
+    /// Accept an invitation (as the invitee)
+    Accept(commands::accept::AcceptArgs),
+    /// Show or change profile settings
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+    /// Print a shell completion script
+    Completions(commands::completions::CompletionsArgs),
+    /// Hold the clipboard (internal: started by copy-link)
+    #[command(name = "__hold-clipboard", hide = true)]
+    HoldClipboard,
+}

@@ -1,0 +1,204 @@
+//! `netinvite config` — list profiles, show the resolved settings, choose the default
+//! profile and change per-profile settings (public URL for links behind a proxy, OIDC
+//! issuer and client id, which token is the bearer).
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::config::{BearerKind, display_url, normalize_server};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::json::to_pretty;
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// List the profiles
+    List(Empty),
+    /// Show the settings of the selected profile, as netinvite resolves them
+    Show(Empty),
+    /// Make a profile the default
+    Use(UseArgs),
+    /// Change a setting of the selected profile
+    Set(SetArgs),
+    /// Remove a setting of the selected profile
+    Unset(UnsetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Empty {}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// Profile name
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Key {
+    /// Base URL of invitation links (the web UI), when it differs from the server
+    PublicUrl,
+    /// OIDC issuer URL
+    Issuer,
+    /// OIDC client id
+    ClientId,
+    /// Which OIDC token is sent: id-token or access-token
+    Bearer,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    #[arg(value_enum)]
+    pub key: Key,
+    pub value: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    #[arg(value_enum)]
+    pub key: Key,
+}
+
+pub fn run(ctx: &mut Context, cmd: ConfigCommand) -> Result<(), CliError> {
+    match cmd {
+        ConfigCommand::List(_) => list(ctx),
+        ConfigCommand::Show(_) => show(ctx),
+        ConfigCommand::Use(a) => {
+            if !ctx.config.file.profiles.contains_key(&a.name) {
+                return Err(CliError::ProfileNotFound {
+                    name: a.name,
+                    known: ctx.config.names(),
+                });
+            }
+            ctx.config.file.default_profile = Some(a.name.clone());
+            ctx.config.save()?;
+            ctx.io
+                .status(&format!("✓ {:?} is now the default profile", a.name));
+            Ok(())
+        }
+        ConfigCommand::Set(a) => set(ctx, a.key, Some(a.value)),
+        ConfigCommand::Unset(a) => set(ctx, a.key, None),
+    }
+}
+
+fn list(ctx: &Context) -> Result<(), CliError> {
+    let default = ctx.config.file.default_profile.clone();
+    if ctx.io.json {
+        let v: Vec<_> = ctx
+            .config
+            .file
+            .profiles
+            .iter()
+            .map(|(name, p)| {
+                serde_json::json!({
+                    "name": name,
+                    "server": p.server,
+                    "default": default.as_deref() == Some(name.as_str()),
+                    "user": p.user,
+                })
+            })
+            .collect();
+        return ctx.io.out(&to_pretty(&v));
+    }
+    if ctx.config.file.profiles.is_empty() {
+        ctx.io
+            .status("No profiles yet: netinvite login --server https://nebula.example.com");
+        return Ok(());
+    }
+    let mut text = String::new();
+    for (name, p) in &ctx.config.file.profiles {
+        let mark = if default.as_deref() == Some(name.as_str()) {
+            "*"
+        } else {
+            " "
+        };
+        text.push_str(&format!(
+            "{mark} {name}\t{}\t{}\n",
+            p.server,
+            p.user.as_deref().unwrap_or("-")
+        ));
+    }
+    ctx.io.out(&text)
+}
+
+fn show(ctx: &Context) -> Result<(), CliError> {
+    let sel = ctx.select()?;
+    let store = ctx.store(&sel);
+    let v = serde_json::json!({
+        "config_file": ctx.config.path().display().to_string(),
+        "profile": sel.name,
+        "saved": sel.saved,
+        "server": sel.profile.server,
+        "public_url": sel.public_base(),
+        "auth": sel.profile.auth,
+        "storage": store.kind(),
+        "issuer": sel.profile.issuer,
+        "client_id": sel.profile.client_id,
+        "bearer": sel.profile.bearer.unwrap_or_default(),
+        "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
+    });
+    if ctx.io.json {
+        return ctx.io.out(&to_pretty(&v));
+    }
+    let mut text = String::new();
+    if let serde_json::Value::Object(map) = v {
+        let width = map.keys().map(|k| k.len()).max().unwrap_or(0);
+        // Keep a fixed, readable order rather than the map's.
+        for key in [
+            "config_file",
+            "profile",
+            "saved",
+            "server",
+            "public_url",
+            "auth",
+            "storage",
+            "issuer",
+            "client_id",
+            "bearer",
+            "token_env_override",
+        ] {
+            let val = match map.get(key) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => "-".into(),
+                Some(other) => other.to_string(),
+            };
+            text.push_str(&format!("{key:<width$}  {val}\n"));
+        }
+    }
+    ctx.io.out(&text)
+}
+
+fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliError> {
+    let sel = ctx.select()?;
+    if !sel.saved {
+        return Err(CliError::NotSignedIn {
+            server: sel.profile.server,
+        });
+    }
+    let mut p = sel.profile.clone();
+    match key {
+        Key::PublicUrl => {
+            p.public_url = value
+                .map(|v| normalize_server(&v).map(|u| display_url(&u)))
+                .transpose()?
+        }
+        Key::Issuer => {
+            p.issuer = value
+                .map(|v| normalize_server(&v).map(|u| display_url(&u)))
+                .transpose()?
+        }
+        Key::ClientId => p.client_id = value,
+        Key::Bearer => {
+            p.bearer = value
+                .map(|v| {
+                    BearerKind::from_str(&v, true).map_err(|_| CliError::Usage {
+                        message: format!("unknown bearer {v:?}"),
+                        hint: Some("use id-token or access-token".into()),
+                    })
+                })
+                .transpose()?
+        }
+    }
+    ctx.config.file.profiles.insert(sel.name.clone(), p);
+    ctx.config.save()?;
+    ctx.io.status(&format!("✓ Updated profile {:?}", sel.name));
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! `netinvite list` — invitations, newest first, with the status that tells the truth.
+//!
+//! The server keeps past-deadline invitations as `pending` and filters on the stored
+//! status only, so the filter is split: one stored status needed → `status_filter` on the
+//! server (fast on large tables); several → one unfiltered request. Either way the
+//! effective status is computed here and one request is made (two with a network name).
+
+use clap::Args;
+
+use crate::api::ListQuery;
+use crate::api::models::{Invitation, status};
+use crate::commands::network_filter;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{self, Format};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  netinvite list --status pending\n  netinvite list --network lab --email '*@example.com'\n  netinvite list --json | jq -r '.[] | select(.status==\"expired\") | .id'"
+)]
+pub struct ListArgs {
+    /// Only these effective statuses: pending, accepted, expired, revoked (comma-separated)
+    #[arg(long, short = 's', value_delimiter = ',', value_name = "STATUS")]
+    pub status: Vec<String>,
+
+    /// Only this network (name or id)
+    #[arg(long, short = 'n', value_name = "NAME|ID")]
+    pub network: Option<String>,
+
+    /// Only addresses matching this pattern (case-insensitive; `*` matches anything,
+    /// otherwise a substring)
+    #[arg(long, short = 'e', value_name = "PATTERN")]
+    pub email: Option<String>,
+
+    /// At most this many rows (the newest)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Output format (default: a table on a terminal, TSV otherwise)
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
+    let wanted = parse_statuses(&args.status)?;
+    let mut session = ctx.session().await?;
+    let network_id = network_filter(&mut session, args.network.as_deref()).await?;
+    let q = ListQuery {
+        network_id,
+        status_filter: server_filter(&wanted),
+    };
+    let list = session
+        .call(|c| {
+            let q = q.clone();
+            async move { c.invitations(&q).await }
+        })
+        .await?;
+    let now = chrono::Utc::now();
+    let pattern = args.email.as_deref().map(str::to_lowercase);
+    let mut rows: Vec<Invitation> = list
+        .into_iter()
+        .filter(|i| wanted.is_empty() || wanted.contains(&i.effective_status(now)))
+        .filter(|i| {
+            pattern
+                .as_deref()
+                .is_none_or(|p| matches(p, &i.email.to_lowercase()))
+        })
+        .collect();
+    // The server sorts by creation time already; keep it so even if a proxy reorders.
+    rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    if let Some(n) = args.limit {
+        rows.truncate(n);
+    }
+    let format = Format::resolve(args.format, ctx.io.json, ctx.io.stdout_tty);
+    if rows.is_empty() && format == Format::Table {
+        ctx.io.status("No invitations match.");
+        return Ok(());
+    }
+    let base = session.selected.public_base();
+    ctx.io
+        .out(&output::invitations(&ctx.io, &rows, format, &base, now))
+}
+
+/// Validates `--status` values against the effective statuses.
+pub fn parse_statuses(inputs: &[String]) -> Result<Vec<&'static str>, CliError> {
+    let mut out = Vec::new();
+    for s in inputs {
+        let t = s.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            continue;
+        }
+        let known = status::ALL
+            .iter()
+            .find(|k| **k == t)
+            .ok_or_else(|| CliError::InvalidStatus { input: s.clone() })?;
+        if !out.contains(known) {
+            out.push(*known);
+        }
+    }
+    Ok(out)
+}
+
+/// The server-side filter that returns a superset of `wanted` in the fewest rows.
+pub fn server_filter(wanted: &[&str]) -> Option<&'static str> {
+    let mut stored: Vec<&'static str> = Vec::new();
+    for w in wanted {
+        let needs: &[&'static str] = match *w {
+            "pending" => &[status::PENDING],
+            // Past-deadline rows are stored as pending; a stored `expired` may exist too.
+            "expired" => &[status::PENDING, status::EXPIRED],
+            "accepted" => &[status::ACCEPTED],
+            "revoked" => &[status::REVOKED],
+            _ => &[],
+        };
+        for n in needs {
+            if !stored.contains(n) {
+                stored.push(n);
+            }
+        }
+    }
+    match stored.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Case-folded glob with `*`, or a substring match when there is no `*`.
+fn matches(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return text.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut pos = 0;
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        if i == 0 {
+            if !text.starts_with(part) {
+                return false;
+            }
+            pos = part.len();
+        } else if i == parts.len() - 1 {
+            return text.len() >= pos + part.len() && text[pos..].ends_with(part);
+        } else {
+            match text[pos..].find(part) {
+                Some(at) => pos += at + part.len(),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_map_to_the_server() {
+        assert_eq!(server_filter(&["pending"]), Some("pending"));
+        assert_eq!(server_filter(&["accepted"]), Some("accepted"));
+        assert_eq!(server_filter(&["expired"]), None);
+        assert_eq!(server_filter(&["pending", "accepted"]), None);
+        assert_eq!(server_filter(&[]), None);
+    }
+
+    #[test]
+    fn statuses_are_validated() {
+        assert_eq!(
+            parse_statuses(&["Pending".into()]).unwrap(),
+            vec!["pending"]
+        );
+        assert!(parse_statuses(&["done".into()]).is_err());
+    }
+
+    #[test]
+    fn globs() {
+        assert!(matches("*@example.com", "ana@example.com"));
+        assert!(!matches("*@example.com", "ana@example.org"));
+        assert!(matches("ana", "ana@example.com"));
+        assert!(matches("a*@*.com", "ana@example.com"));
+        assert!(!matches("b*", "ana@example.com"));
+    }
+}

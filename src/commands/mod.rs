@@ -1,0 +1,240 @@
+//! One file per subcommand, plus the few lookups several of them share: invitation ids,
+//! invitation links, network names and "find one invitation" (the server has no
+//! single-invitation endpoint).
+
+pub mod accept;
+pub mod auth;
+pub mod completions;
+pub mod config;
+pub mod copy_link;
+pub mod create;
+pub mod inspect;
+pub mod list;
+pub mod login;
+pub mod logout;
+pub mod networks;
+pub mod resend;
+pub mod revoke;
+pub mod show;
+
+use crate::api::ListQuery;
+use crate::api::models::{Invitation, Network};
+use crate::cli::Command;
+use crate::context::{Context, Session};
+use crate::error::CliError;
+
+/// Runs one parsed command.
+pub async fn run(ctx: &mut Context, command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Login(a) => login::run(ctx, a).await,
+        Command::Logout(a) => logout::run(ctx, a).await,
+        Command::Auth(a) => auth::run(ctx, a).await,
+        Command::Networks(a) => networks::run(ctx, a).await,
+        Command::Create(a) => create::run(ctx, a).await,
+        Command::List(a) => list::run(ctx, a).await,
+        Command::Show(a) => show::run(ctx, a).await,
+        Command::CopyLink(a) => copy_link::run(ctx, a).await,
+        Command::Resend(a) => resend::run(ctx, a).await,
+        Command::Revoke(a) => revoke::run(ctx, a).await,
+        Command::Inspect(a) => inspect::run(ctx, a).await,
+        Command::Accept(a) => accept::run(ctx, a).await,
+        Command::Config(a) => config::run(ctx, a),
+        Command::Completions(a) => completions::run(ctx, a),
+        Command::HoldClipboard => Ok(()),
+    }
+}
+
+/// Parses an invitation id: a positive whole number.
+pub fn parse_id(input: &str) -> Result<i64, CliError> {
+    let t = input.trim().trim_start_matches('#');
+    match t.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(CliError::InvalidId {
+            input: input.to_string(),
+        }),
+    }
+}
+
+/// Parses every id first, so that a typo fails before any request.
+pub fn parse_ids(inputs: &[String]) -> Result<Vec<i64>, CliError> {
+    let mut ids = Vec::with_capacity(inputs.len());
+    for s in inputs {
+        let id = parse_id(s)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// An invitation link or a bare token: the base URL (if a link) and the token.
+pub fn parse_link(input: &str) -> Result<(Option<String>, String), CliError> {
+    let s = input.trim();
+    let bad = || CliError::InvalidLink {
+        input: input.to_string(),
+    };
+    let is_token = |t: &str| {
+        (16..=128).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if s.contains("://") {
+        let url = url::Url::parse(s).map_err(|_| bad())?;
+        let path = url.path().trim_end_matches('/');
+        let (prefix, token) = path.rsplit_once("/invitations/accept/").ok_or_else(bad)?;
+        if !is_token(token) {
+            return Err(bad());
+        }
+        let mut base = format!("{}://{}", url.scheme(), url.host_str().ok_or_else(bad)?);
+        if let Some(p) = url.port() {
+            base.push_str(&format!(":{p}"));
+        }
+        base.push_str(prefix);
+        return Ok((Some(base), token.to_string()));
+    }
+    if is_token(s) {
+        return Ok((None, s.to_string()));
+    }
+    Err(bad())
+}
+
+/// Resolves a network by exact name, then by a unique case-insensitive name, then by id
+/// (an all-digit argument is an id unless a network has that name).
+pub fn resolve_network<'a>(nets: &'a [Network], query: &str) -> Result<&'a Network, CliError> {
+    let q = query.trim();
+    if let Some(n) = nets.iter().find(|n| n.name == q) {
+        return Ok(n);
+    }
+    let ci: Vec<&Network> = nets
+        .iter()
+        .filter(|n| n.name.eq_ignore_ascii_case(q))
+        .collect();
+    match ci.len() {
+        1 => return Ok(ci[0]),
+        n if n > 1 => {
+            return Err(CliError::NetworkAmbiguous {
+                query: q.to_string(),
+                candidates: ci
+                    .iter()
+                    .map(|n| format!("{} (id {})", n.name, n.id))
+                    .collect(),
+            });
+        }
+        _ => {}
+    }
+    if let Ok(id) = q.parse::<i64>()
+        && let Some(n) = nets.iter().find(|n| n.id == id)
+    {
+        return Ok(n);
+    }
+    Err(CliError::NetworkNotFound {
+        query: q.to_string(),
+        candidates: nets
+            .iter()
+            .map(|n| format!("{} (id {})", n.name, n.id))
+            .collect(),
+    })
+}
+
+/// Finds invitations by id with one list request.
+pub async fn find_invitations(
+    session: &mut Session,
+    ids: &[i64],
+    network_id: Option<i64>,
+) -> Result<Vec<Invitation>, CliError> {
+    let q = ListQuery {
+        network_id,
+        status_filter: None,
+    };
+    let all = session
+        .call(|c| {
+            let q = q.clone();
+            async move { c.invitations(&q).await }
+        })
+        .await?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        match all.iter().find(|i| i.id == *id) {
+            Some(i) => found.push(i.clone()),
+            None => return Err(CliError::InvitationNotFound { id: *id }),
+        }
+    }
+    Ok(found)
+}
+
+/// Resolves `--network` for a listing: an all-digit value is used as an id directly (no
+/// extra request); a name costs one `GET /api/networks`.
+pub async fn network_filter(
+    session: &mut Session,
+    network: Option<&str>,
+) -> Result<Option<i64>, CliError> {
+    let Some(n) = network else { return Ok(None) };
+    if let Ok(id) = n.trim().parse::<i64>()
+        && id > 0
+    {
+        return Ok(Some(id));
+    }
+    let nets = session.ensure_user_record().await?;
+    Ok(Some(resolve_network(&nets, n)?.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(id: i64, name: &str) -> Network {
+        Network {
+            id,
+            name: name.into(),
+            subnet_cidr: None,
+            ca_cert_path: None,
+            created_at: None,
+            role: None,
+            can_manage_nodes: None,
+            can_invite_users: None,
+            can_manage_firewall: None,
+        }
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(parse_id("42").unwrap(), 42);
+        assert_eq!(parse_id("#7").unwrap(), 7);
+        assert!(parse_id("0").is_err());
+        assert!(parse_id("abc").is_err());
+        assert!(parse_id("-3").is_err());
+    }
+
+    #[test]
+    fn links() {
+        let t = "DkfzwuxR7oayqdHLoFdB3fKqwnO5YjPwmpeW6mOkmBE";
+        let (b, tok) =
+            parse_link(&format!("https://n.example.com/invitations/accept/{t}")).unwrap();
+        assert_eq!(b.as_deref(), Some("https://n.example.com"));
+        assert_eq!(tok, t);
+        let (b, _) = parse_link(&format!("http://h:8080/nebula/invitations/accept/{t}/")).unwrap();
+        assert_eq!(b.as_deref(), Some("http://h:8080/nebula"));
+        let (b, tok) = parse_link(t).unwrap();
+        assert!(b.is_none());
+        assert_eq!(tok, t);
+        assert!(parse_link("https://n.example.com/other/x").is_err());
+        assert!(parse_link("not a token!").is_err());
+    }
+
+    #[test]
+    fn networks_by_name_then_case_then_id() {
+        let nets = vec![net(1, "lab"), net(2, "Office"), net(3, "7"), net(4, "LAB")];
+        assert_eq!(resolve_network(&nets, "lab").unwrap().id, 1);
+        assert_eq!(resolve_network(&nets, "office").unwrap().id, 2);
+        assert_eq!(resolve_network(&nets, "7").unwrap().id, 3);
+        assert_eq!(resolve_network(&nets, "2").unwrap().id, 2);
+        assert!(matches!(
+            resolve_network(&nets, "Lab"),
+            Err(CliError::NetworkAmbiguous { .. })
+        ));
+        assert!(matches!(
+            resolve_network(&nets, "nope"),
+            Err(CliError::NetworkNotFound { .. })
+        ));
+    }
+}

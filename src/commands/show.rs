@@ -1,0 +1,37 @@
+//! `netinvite show` — one invitation with every field. The server has no
+//! single-invitation endpoint: this is one list request, narrowed by `--network` if given.
+
+use clap::Args;
+
+use crate::commands::{find_invitations, network_filter, parse_id};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{self, json};
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Invitation id
+    pub id: String,
+
+    /// The invitation's network (name or id), to fetch less on large servers
+    #[arg(long, short = 'n', value_name = "NAME|ID")]
+    pub network: Option<String>,
+}
+
+pub async fn run(ctx: &mut Context, args: ShowArgs) -> Result<(), CliError> {
+    let id = parse_id(&args.id)?;
+    let mut session = ctx.session().await?;
+    let network_id = network_filter(&mut session, args.network.as_deref()).await?;
+    let inv = find_invitations(&mut session, &[id], network_id)
+        .await?
+        .remove(0);
+    let base = session.selected.public_base();
+    let now = chrono::Utc::now();
+    if ctx.io.json {
+        return ctx.io.out(&json::to_pretty(&json::InvitationJson::new(
+            &inv, &base, now,
+        )));
+    }
+    ctx.io
+        .out(&output::invitation_detail(&ctx.io, &inv, &base, now))
+}

@@ -1,0 +1,344 @@
+//! What a command needs: the output gate, the configuration, the selected profile and
+//! an API client signed in to it.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::api::{ApiError, Client, Exchange, Observer};
+use crate::auth::{self, Bearer, Source, TokenStore};
+use crate::cli::Global;
+use crate::config::{Config, Profile, display_url, normalize_server};
+use crate::error::CliError;
+use crate::io::Io;
+
+pub struct Context {
+    pub io: Arc<Io>,
+    pub config: Config,
+    pub global: Global,
+}
+
+/// The profile a command runs against.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    pub name: String,
+    pub profile: Profile,
+    /// Whether it exists in config.toml (an unsaved one comes from `--server` alone).
+    pub saved: bool,
+}
+
+impl Selected {
+    pub fn server_url(&self) -> Result<Url, CliError> {
+        normalize_server(&self.profile.server)
+    }
+
+    /// The base of invitation links: the profile's public URL, else the server.
+    pub fn public_base(&self) -> String {
+        self.profile
+            .public_url
+            .clone()
+            .unwrap_or_else(|| self.profile.server.clone())
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+/// A client signed in to the selected profile, which renews its token once when the
+/// server refuses it and creates the caller's user record once when the server needs it.
+pub struct Session {
+    pub selected: Selected,
+    pub client: Client,
+    pub bearer: Bearer,
+    store: TokenStore,
+    bare: Client,
+    user_record_ensured: bool,
+}
+
+impl Context {
+    pub fn new(io: Io, config: Config, global: Global) -> Self {
+        Self {
+            io: Arc::new(io),
+            config,
+            global,
+        }
+    }
+
+    /// Selects the profile named by `--profile`, or the one for `--server`, or the default.
+    pub fn select(&self) -> Result<Selected, CliError> {
+        let server = self
+            .global
+            .server
+            .as_deref()
+            .map(normalize_server)
+            .transpose()?
+            .map(|u| display_url(&u));
+        let profiles = &self.config.file.profiles;
+        if let Some(name) = &self.global.profile {
+            return match profiles.get(name) {
+                Some(p) => {
+                    if let Some(s) = &server
+                        && s != &p.server
+                    {
+                        return Err(CliError::Usage {
+                            message: format!("profile {name:?} is for {}, not {s}", p.server),
+                            hint: Some(format!(
+                                "drop --server, or sign in with: netinvite login --profile {name} --server {s}"
+                            )),
+                        });
+                    }
+                    Ok(Selected {
+                        name: name.clone(),
+                        profile: p.clone(),
+                        saved: true,
+                    })
+                }
+                None => match server {
+                    Some(s) => Ok(unsaved(name, &s)),
+                    None => Err(CliError::ProfileNotFound {
+                        name: name.clone(),
+                        known: self.config.names(),
+                    }),
+                },
+            };
+        }
+        if let Some(s) = server {
+            if let Some((name, p)) = profiles.iter().find(|(_, p)| p.server == s) {
+                return Ok(Selected {
+                    name: name.clone(),
+                    profile: p.clone(),
+                    saved: true,
+                });
+            }
+            let name = if profiles.contains_key("default") {
+                host_name(&s)
+            } else {
+                "default".to_string()
+            };
+            return Ok(unsaved(&name, &s));
+        }
+        if let Some(name) = &self.config.file.default_profile
+            && let Some(p) = profiles.get(name)
+        {
+            return Ok(Selected {
+                name: name.clone(),
+                profile: p.clone(),
+                saved: true,
+            });
+        }
+        match profiles.len() {
+            0 => Err(CliError::NoServer),
+            1 => {
+                let (name, p) = profiles.iter().next().expect("one profile");
+                Ok(Selected {
+                    name: name.clone(),
+                    profile: p.clone(),
+                    saved: true,
+                })
+            }
+            _ => Err(CliError::Usage {
+                message: "several profiles are configured and none is the default".into(),
+                hint: Some(format!(
+                    "pick one with --profile ({}), or set one with `netinvite config use NAME`",
+                    self.config.names().join(", ")
+                )),
+            }),
+        }
+    }
+
+    /// The `-v` observer: one line per request, never a header or a body.
+    pub fn observer(&self) -> Option<Observer> {
+        if !self.io.verbose() {
+            return None;
+        }
+        let io = self.io.clone();
+        Some(Arc::new(move |x: &Exchange| {
+            let status = x
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "failed".into());
+            let bytes = x.bytes.map(|b| format!(", {b} bytes")).unwrap_or_default();
+            io.debug(&format!(
+                "{} {} → {status} in {:.1} ms{bytes}",
+                x.method,
+                x.url,
+                x.elapsed.as_secs_f64() * 1000.0
+            ));
+        }))
+    }
+
+    /// An unauthenticated client for `base`.
+    pub fn client_for(&self, base: &Url) -> Result<Client, CliError> {
+        Client::new(base, self.observer()).map_err(|e| CliError::from_api(e, base.as_str()))
+    }
+
+    /// The token store of a profile.
+    pub fn store(&self, sel: &Selected) -> TokenStore {
+        auth::store_for(self.config.dir(), &sel.name, &sel.profile)
+    }
+
+    /// A client signed in to the selected profile.
+    pub async fn session(&self) -> Result<Session, CliError> {
+        let selected = self.select()?;
+        self.session_for(selected).await
+    }
+
+    pub async fn session_for(&self, selected: Selected) -> Result<Session, CliError> {
+        let url = selected.server_url()?;
+        let bare = self.client_for(&url)?;
+        let store = self.store(&selected);
+        let bearer = if selected.saved {
+            auth::bearer(&selected.name, &selected.profile, &store, &bare).await?
+        } else {
+            auth::env_token().ok_or_else(|| CliError::NotSignedIn {
+                server: selected.profile.server.clone(),
+            })?
+        };
+        if self.io.verbose() {
+            self.io.debug(&format!(
+                "profile {:?} on {}; token from {}",
+                selected.name,
+                selected.profile.server,
+                match bearer.source {
+                    Source::Env => "NETINVITE_TOKEN",
+                    Source::Cache => "the kernel keyring copy",
+                    Source::Store => store_name(&store),
+                    Source::Fresh => "a new sign-in",
+                }
+            ));
+        }
+        let client = bare.with_bearer(bearer.token.clone());
+        Ok(Session {
+            selected,
+            client,
+            bearer,
+            store,
+            bare,
+            user_record_ensured: false,
+        })
+    }
+}
+
+fn store_name(store: &TokenStore) -> &'static str {
+    match store {
+        TokenStore::Keyring { .. } => "the OS keyring",
+        TokenStore::File { .. } => "the token file",
+    }
+}
+
+fn unsaved(name: &str, server: &str) -> Selected {
+    Selected {
+        name: name.to_string(),
+        profile: Profile {
+            server: server.to_string(),
+            ..Default::default()
+        },
+        saved: false,
+    }
+}
+
+/// A profile name derived from a server URL: its host (and port).
+pub fn host_name(server: &str) -> String {
+    Url::parse(server)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "server".into())
+}
+
+impl Session {
+    pub fn server(&self) -> &str {
+        &self.selected.profile.server
+    }
+
+    /// Runs one API call. A 401 renews the token once (a dev token is fetched again; a
+    /// stale fast copy is dropped); a 403 "User not found" creates the user record once.
+    pub async fn call<T, F, Fut>(&mut self, f: F) -> Result<T, CliError>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        match f(self.client.clone()).await {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_unauthorized() => {
+                self.recover_unauthorized().await?;
+                f(self.client.clone()).await.map_err(|e| self.map_error(e))
+            }
+            Err(e) if e.is_user_not_found() && !self.user_record_ensured => {
+                self.ensure_user_record().await?;
+                f(self.client.clone()).await.map_err(|e| self.map_error(e))
+            }
+            Err(e) => Err(self.map_error(e)),
+        }
+    }
+
+    /// `GET /api/networks` creates the caller's user record on the server.
+    pub async fn ensure_user_record(
+        &mut self,
+    ) -> Result<Vec<crate::api::models::Network>, CliError> {
+        let nets = self
+            .client
+            .networks()
+            .await
+            .map_err(|e| self.map_error(e))?;
+        self.user_record_ensured = true;
+        Ok(nets)
+    }
+
+    fn map_error(&self, e: ApiError) -> CliError {
+        match CliError::from_api(e, self.server()) {
+            CliError::TokenRejected { server, .. } => CliError::TokenRejected {
+                server,
+                from_env: self.bearer.source == Source::Env,
+            },
+            other => other,
+        }
+    }
+
+    async fn recover_unauthorized(&mut self) -> Result<(), CliError> {
+        let rejected = CliError::TokenRejected {
+            server: self.server().to_string(),
+            from_env: self.bearer.source == Source::Env,
+        };
+        if self.bearer.source == Source::Env || !self.selected.saved {
+            return Err(rejected);
+        }
+        let key = auth::cache_key(&self.selected.name, &self.selected.profile);
+        auth::cache::remove(&key);
+        let stored = self.store.load()?;
+        let kind = auth::bearer_kind(&self.selected.profile);
+        // Another process may have signed in or renewed since this one read its copy.
+        if self.bearer.source == Source::Cache
+            && let Some(t) = &stored
+            && let Some(b) = t.bearer(kind)
+            && b != self.bearer.token.expose()
+        {
+            self.bearer = Bearer {
+                token: crate::secret::Secret::new(b),
+                source: Source::Store,
+                expires_at: t.bearer_expires_at(kind),
+            };
+            self.client = self.bare.with_bearer(self.bearer.token.clone());
+            return Ok(());
+        }
+        let renewed = auth::renew(
+            &self.selected.name,
+            &self.selected.profile,
+            &self.store,
+            &self.bare,
+            stored.as_ref(),
+        )
+        .await
+        .map_err(|e| match e {
+            CliError::TokenRejected { .. } => rejected.clone(),
+            other => other,
+        })?;
+        self.bearer = renewed;
+        self.client = self.bare.with_bearer(self.bearer.token.clone());
+        Ok(())
+    }
+}

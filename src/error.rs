@@ -1,0 +1,676 @@
+//! Every error netinvite can report: its wording, its hint, its stable code and its exit
+//! status, in one place.
+//!
+//! Exit statuses (documented in the README and docs/): 0 ok, 1 failure, 2 usage error or
+//! cancelled, 3 not found, 4 sign-in needed or expired, 5 permission denied, 6 conflict,
+//! 7 server unreachable or server error.
+
+use crate::api::{ApiError, Detail, KnownDetail, error::TransportKind};
+
+pub const OK: u8 = 0;
+pub const FAILURE: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const NOT_FOUND: u8 = 3;
+pub const AUTH: u8 = 4;
+pub const PERMISSION: u8 = 5;
+pub const CONFLICT: u8 = 6;
+pub const SERVER: u8 = 7;
+
+#[derive(Debug, Clone)]
+pub enum CliError {
+    // -- usage and input (2)
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    InvalidEmail {
+        input: String,
+        reason: String,
+    },
+    InvalidExpiry {
+        input: String,
+        reason: String,
+    },
+    AdminRole,
+    InvalidRole {
+        input: String,
+    },
+    InvalidId {
+        input: String,
+    },
+    InvalidLink {
+        input: String,
+    },
+    InvalidServerUrl {
+        input: String,
+        reason: String,
+    },
+    InvalidStatus {
+        input: String,
+    },
+    NeedsConfirmation {
+        action: String,
+    },
+    Cancelled,
+    TokenFromTerminal,
+    // -- not found (3)
+    InvitationNotFound {
+        id: i64,
+    },
+    InvitationTokenNotFound,
+    NetworkNotFound {
+        query: String,
+        candidates: Vec<String>,
+    },
+    NetworkAmbiguous {
+        query: String,
+        candidates: Vec<String>,
+    },
+    ProfileNotFound {
+        name: String,
+        known: Vec<String>,
+    },
+    NotFound {
+        detail: String,
+    },
+    // -- sign-in (4)
+    NoServer,
+    NotSignedIn {
+        server: String,
+    },
+    TokenRejected {
+        server: String,
+        from_env: bool,
+    },
+    SignInUnavailable {
+        server: String,
+        reason: String,
+    },
+    AcceptNeedsSignIn {
+        server: String,
+    },
+    // -- permission (5)
+    PermissionDenied {
+        detail: String,
+    },
+    DifferentEmail,
+    // -- conflict (6)
+    AlreadyPending {
+        email: String,
+        network: String,
+        stale: Option<(i64, bool)>,
+    },
+    AlreadyMember {
+        email: String,
+        network: String,
+    },
+    NotPending {
+        id: i64,
+        status: String,
+        action: &'static str,
+    },
+    PastDeadline {
+        id: i64,
+    },
+    RevokeNeedsForce {
+        id: i64,
+        status: String,
+    },
+    InvitationExpired,
+    InvitationClosed {
+        status: String,
+    },
+    // -- server (7)
+    Unreachable {
+        url: String,
+        message: String,
+    },
+    Timeout {
+        url: String,
+    },
+    ServerError {
+        url: String,
+        status: u16,
+        detail: Option<String>,
+        maybe_rate_limited: bool,
+    },
+    BadAnswer {
+        url: String,
+        message: String,
+    },
+    NotNebula {
+        url: String,
+        found: String,
+    },
+    // -- failure (1)
+    Rejected {
+        status: u16,
+        detail: String,
+    },
+    Validation {
+        lines: Vec<String>,
+    },
+    Keyring {
+        message: String,
+    },
+    KeyringTimeout,
+    FileTooOpen {
+        path: String,
+        mode: u32,
+    },
+    Config {
+        path: String,
+        message: String,
+    },
+    Io {
+        what: String,
+        message: String,
+    },
+    Partial {
+        failed: usize,
+        total: usize,
+        code: u8,
+    },
+    /// One item of a batch (an address, an id) that failed.
+    Item {
+        label: String,
+        inner: Box<CliError>,
+    },
+}
+
+impl CliError {
+    /// The exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        use CliError::*;
+        match self {
+            Usage { .. }
+            | InvalidEmail { .. }
+            | InvalidExpiry { .. }
+            | AdminRole
+            | InvalidRole { .. }
+            | InvalidId { .. }
+            | InvalidLink { .. }
+            | InvalidServerUrl { .. }
+            | InvalidStatus { .. }
+            | NeedsConfirmation { .. }
+            | Cancelled
+            | TokenFromTerminal => USAGE,
+            InvitationNotFound { .. }
+            | InvitationTokenNotFound
+            | NetworkNotFound { .. }
+            | NetworkAmbiguous { .. }
+            | ProfileNotFound { .. }
+            | NotFound { .. } => NOT_FOUND,
+            NoServer
+            | NotSignedIn { .. }
+            | TokenRejected { .. }
+            | SignInUnavailable { .. }
+            | AcceptNeedsSignIn { .. } => AUTH,
+            PermissionDenied { .. } | DifferentEmail => PERMISSION,
+            AlreadyPending { .. }
+            | AlreadyMember { .. }
+            | NotPending { .. }
+            | PastDeadline { .. }
+            | RevokeNeedsForce { .. }
+            | InvitationExpired
+            | InvitationClosed { .. } => CONFLICT,
+            Unreachable { .. }
+            | Timeout { .. }
+            | ServerError { .. }
+            | BadAnswer { .. }
+            | NotNebula { .. } => SERVER,
+            Rejected { .. }
+            | Validation { .. }
+            | Keyring { .. }
+            | KeyringTimeout
+            | FileTooOpen { .. }
+            | Config { .. }
+            | Io { .. } => FAILURE,
+            Partial { code, .. } => *code,
+            Item { inner, .. } => inner.exit_code(),
+        }
+    }
+
+    /// A stable, machine-readable name (the `code` field of JSON errors).
+    pub fn code(&self) -> &'static str {
+        use CliError::*;
+        match self {
+            Usage { .. } => "usage",
+            InvalidEmail { .. } => "invalid_email",
+            InvalidExpiry { .. } => "invalid_expiry",
+            AdminRole | InvalidRole { .. } => "invalid_role",
+            InvalidId { .. } => "invalid_id",
+            InvalidLink { .. } => "invalid_link",
+            InvalidServerUrl { .. } => "invalid_server_url",
+            InvalidStatus { .. } => "invalid_status",
+            NeedsConfirmation { .. } => "confirmation_required",
+            Cancelled => "cancelled",
+            TokenFromTerminal => "token_from_terminal",
+            InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
+            NetworkNotFound { .. } => "network_not_found",
+            NetworkAmbiguous { .. } => "network_ambiguous",
+            ProfileNotFound { .. } => "profile_not_found",
+            NotFound { .. } => "not_found",
+            NoServer => "no_server",
+            NotSignedIn { .. } => "not_signed_in",
+            TokenRejected { .. } => "token_rejected",
+            SignInUnavailable { .. } => "sign_in_unavailable",
+            AcceptNeedsSignIn { .. } => "not_signed_in",
+            PermissionDenied { .. } => "permission_denied",
+            DifferentEmail => "different_email",
+            AlreadyPending { .. } => "already_pending",
+            AlreadyMember { .. } => "already_member",
+            NotPending { .. } => "not_pending",
+            PastDeadline { .. } => "past_deadline",
+            RevokeNeedsForce { .. } => "not_pending",
+            InvitationExpired => "invitation_expired",
+            InvitationClosed { .. } => "invitation_closed",
+            Unreachable { .. } => "server_unreachable",
+            Timeout { .. } => "timeout",
+            ServerError { .. } => "server_error",
+            BadAnswer { .. } => "bad_answer",
+            NotNebula { .. } => "not_nebula_commander",
+            Rejected { .. } => "rejected",
+            Validation { .. } => "validation",
+            Keyring { .. } | KeyringTimeout => "keyring_unavailable",
+            FileTooOpen { .. } => "token_file_too_open",
+            Config { .. } => "config",
+            Io { .. } => "io",
+            Partial { .. } => "partial_failure",
+            Item { inner, .. } => inner.code(),
+        }
+    }
+
+    /// What was wrong, in one sentence.
+    pub fn message(&self) -> String {
+        use CliError::*;
+        match self {
+            Usage { message, .. } => message.clone(),
+            InvalidEmail { input, reason } => {
+                format!("{input:?} is not a valid email address: {reason}")
+            }
+            InvalidExpiry { input, reason } => {
+                format!("invalid expiry {input:?}: {reason}")
+            }
+            AdminRole => "the server has no `admin` invitation role".into(),
+            InvalidRole { input } => {
+                format!("unknown role {input:?}: expected `member` or `owner`")
+            }
+            InvalidId { input } => {
+                format!("{input:?} is not an invitation id: expected a positive whole number")
+            }
+            InvalidLink { input } => format!(
+                "{:?} is neither an invitation link nor an invitation token",
+                shorten(input, 80)
+            ),
+            InvalidServerUrl { input, reason } => {
+                format!("{input:?} is not a usable server URL: {reason}")
+            }
+            InvalidStatus { input } => {
+                format!("unknown status {input:?}: expected pending, accepted, expired or revoked")
+            }
+            NeedsConfirmation { action } => {
+                format!("refusing to {action} without confirmation")
+            }
+            Cancelled => "cancelled".into(),
+            TokenFromTerminal => {
+                "--with-token reads the token from standard input, which is a terminal".into()
+            }
+            InvitationNotFound { id } => format!("invitation {id} not found"),
+            InvitationTokenNotFound => "no invitation has this token".into(),
+            NetworkNotFound { query, .. } => format!("no network named {query:?}"),
+            NetworkAmbiguous { query, .. } => {
+                format!("network {query:?} matches more than one network")
+            }
+            ProfileNotFound { name, .. } => format!("no profile named {name:?}"),
+            NotFound { detail } => format!("not found: {detail}"),
+            NoServer => "no server configured".into(),
+            NotSignedIn { server } => format!("not signed in to {server}"),
+            TokenRejected { server, from_env } => {
+                if *from_env {
+                    format!("{server} rejected the token in NETINVITE_TOKEN (expired or not valid)")
+                } else {
+                    format!("{server} rejected the stored sign-in (expired or revoked)")
+                }
+            }
+            SignInUnavailable { server, reason } => {
+                format!("cannot sign in to {server}: {reason}")
+            }
+            AcceptNeedsSignIn { server } => {
+                format!("accepting an invitation needs you to be signed in to {server}")
+            }
+            PermissionDenied { detail } => format!("permission denied: {detail}"),
+            DifferentEmail => {
+                "this invitation is for a different email address than your account's".into()
+            }
+            AlreadyPending { email, network, .. } => {
+                format!("{email} already has a pending invitation to network {network:?}")
+            }
+            AlreadyMember { email, network } => {
+                format!("{email} is already a member of network {network:?}")
+            }
+            NotPending { id, status, action } => {
+                format!("cannot {action} invitation {id}: it is {status}, not pending")
+            }
+            PastDeadline { id } => format!(
+                "invitation {id} is past its deadline; resending would mail a link that no longer works"
+            ),
+            RevokeNeedsForce { id, status } => {
+                format!("invitation {id} is {status}, not pending")
+            }
+            InvitationExpired => "this invitation has expired (or is no longer valid)".into(),
+            InvitationClosed { status } => format!("this invitation is {status}"),
+            Unreachable { url, message } => format!("cannot reach {url}: {message}"),
+            Timeout { url } => format!("{url} did not answer in time"),
+            ServerError {
+                url,
+                status,
+                detail,
+                ..
+            } => match detail {
+                Some(d) => format!("the server failed ({status}) on {url}: {d}"),
+                None => format!("the server failed ({status}) on {url}"),
+            },
+            BadAnswer { url, message } => {
+                format!("unexpected answer from {url}: {message}")
+            }
+            NotNebula { url, found } => {
+                format!("{url} does not answer as a Nebula Commander server ({found})")
+            }
+            Rejected { status, detail } => {
+                format!("the server refused the request ({status}): {detail}")
+            }
+            Validation { lines } => {
+                if lines.len() == 1 {
+                    format!("the server rejected the request: {}", lines[0])
+                } else {
+                    "the server rejected the request:".into()
+                }
+            }
+            Keyring { message } => format!("the OS keyring is not available: {message}"),
+            KeyringTimeout => "the OS keyring did not answer within 3 seconds".into(),
+            FileTooOpen { path, mode } => format!(
+                "the token file {path} is readable by others (mode {mode:o}); refusing to use it"
+            ),
+            Config { path, message } => format!("cannot use the configuration {path}: {message}"),
+            Io { what, message } => format!("{what}: {message}"),
+            Partial { failed, total, .. } => {
+                format!("{failed} of {total} failed")
+            }
+            Item { label, inner } => format!("{label}: {}", inner.message()),
+        }
+    }
+
+    /// Extra lines: the fields of a validation error, the candidates of a name lookup.
+    pub fn details(&self) -> Vec<String> {
+        use CliError::*;
+        match self {
+            Validation { lines } if lines.len() > 1 => lines.clone(),
+            NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
+                if !candidates.is_empty() =>
+            {
+                vec![format!("networks: {}", candidates.join(", "))]
+            }
+            ProfileNotFound { known, .. } if !known.is_empty() => {
+                vec![format!("profiles: {}", known.join(", "))]
+            }
+            Item { inner, .. } => inner.details(),
+            RevokeNeedsForce { status, .. } if status == "accepted" => vec![
+                "revoking an accepted invitation only marks it revoked: the person stays a member of the network with the access it granted".into(),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        use CliError::*;
+        Some(match self {
+            Usage { hint, .. } => return hint.clone(),
+            InvalidEmail { .. } => "give an address such as ana@example.com".into(),
+            InvalidExpiry { .. } => {
+                "use whole days from 1 to 365, e.g. --expires-in 7d (or 7)".into()
+            }
+            AdminRole => "use --role owner (full control of the network), or --role member with --can-manage-nodes/--can-invite-users/--can-manage-firewall".into(),
+            InvalidRole { .. } => "use --role member or --role owner".into(),
+            InvalidId { .. } => "ids are the numbers in the first column of `netinvite list`".into(),
+            InvalidLink { .. } => {
+                "pass the whole link (…/invitations/accept/TOKEN) or the 43-character token".into()
+            }
+            InvalidServerUrl { .. } => "use a URL such as https://nebula.example.com".into(),
+            InvalidStatus { .. } => "e.g. --status pending,expired".into(),
+            NeedsConfirmation { .. } => {
+                "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
+            }
+            Cancelled => return None,
+            TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
+            InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
+            InvitationTokenNotFound => "check that the link was copied whole".into(),
+            NetworkNotFound { .. } | NetworkAmbiguous { .. } => {
+                "give the exact name or the numeric id (`netinvite networks` lists them)".into()
+            }
+            ProfileNotFound { .. } => "`netinvite login --profile NAME --server URL` creates one".into(),
+            NotFound { .. } => return None,
+            NoServer => "sign in first: netinvite login --server https://nebula.example.com".into(),
+            NotSignedIn { server } | TokenRejected { server, from_env: false } => {
+                format!("sign in again: netinvite login --server {server}")
+            }
+            TokenRejected { from_env: true, .. } => {
+                "set NETINVITE_TOKEN to a current token, or unset it to use the stored sign-in".into()
+            }
+            SignInUnavailable { .. } => return None,
+            AcceptNeedsSignIn { server } => format!("netinvite login --server {server}"),
+            PermissionDenied { .. } => {
+                "ask a network owner or a system admin for the permission".into()
+            }
+            DifferentEmail => "sign in with the account of the invited address".into(),
+            AlreadyPending {
+                stale: Some((id, true)),
+                ..
+            } => format!(
+                "invitation {id} is past its deadline but the server still holds it as pending; --replace revokes it and creates the new one"
+            ),
+            AlreadyPending {
+                stale: Some((id, false)),
+                ..
+            } => format!(
+                "see it with `netinvite show {id}`, send it again with `netinvite resend {id}`, or pass --replace to revoke it and create a new one"
+            ),
+            AlreadyPending { stale: None, .. } => {
+                "pass --replace to revoke the pending invitation and create a new one".into()
+            }
+            AlreadyMember { .. } => return None,
+            NotPending { .. } => "only pending invitations can be resent; create a new one with `netinvite create`".into(),
+            PastDeadline { id } => format!(
+                "revoke it and create a new one: netinvite revoke {id} && netinvite create …"
+            ),
+            RevokeNeedsForce { .. } => "pass --force to revoke it anyway".into(),
+            InvitationExpired => "ask the inviter for a new invitation".into(),
+            InvitationClosed { .. } => "ask the inviter for a new invitation".into(),
+            Unreachable { .. } => {
+                "check the server URL and your network; `netinvite doctor` runs the checks".into()
+            }
+            Timeout { .. } => "try again; NETINVITE_HTTP_TIMEOUT=SECONDS allows a slower server".into(),
+            ServerError {
+                maybe_rate_limited: true,
+                ..
+            } => "this endpoint is rate limited and answers a 500 when over the limit; wait a while before trying again".into(),
+            ServerError { .. } => "try again later; the server's logs say more".into(),
+            BadAnswer { .. } => "check that the URL points at the Nebula Commander API, not a proxy page".into(),
+            NotNebula { .. } => "give the address where Nebula Commander's web UI is served".into(),
+            Rejected { .. } | Validation { .. } => return None,
+            Keyring { .. } | KeyringTimeout => "start a Secret Service (e.g. gnome-keyring) and unlock it, or sign in with --insecure-storage to keep the token in a 0600 file".into(),
+            FileTooOpen { path, .. } => format!("chmod 600 {path}"),
+            Config { .. } => "fix or remove the file; `netinvite login` writes a new one".into(),
+            Io { .. } => return None,
+            Partial { .. } => return None,
+            Item { inner, .. } => return inner.hint(),
+        })
+    }
+
+    /// Maps an API error with no more context than the server gave.
+    pub fn from_api(e: ApiError, server: &str) -> Self {
+        match e {
+            ApiError::Transport { url, message, kind } => match kind {
+                TransportKind::Timeout => CliError::Timeout { url },
+                _ => CliError::Unreachable { url, message },
+            },
+            ApiError::Decode { url, message, .. } => CliError::BadAnswer { url, message },
+            ApiError::Status {
+                url,
+                status,
+                detail,
+                location,
+                ..
+            } => {
+                let known = match &detail {
+                    Detail::Message(m) => Some(KnownDetail::classify(m)),
+                    _ => None,
+                };
+                let text = detail_text(&detail);
+                match (status, known) {
+                    (401, _) => CliError::TokenRejected {
+                        server: server.to_string(),
+                        from_env: false,
+                    },
+                    (403, _) => CliError::PermissionDenied {
+                        detail: text.unwrap_or_else(|| "forbidden".into()),
+                    },
+                    (404, Some(KnownDetail::InvitationNotFound)) => {
+                        CliError::InvitationTokenNotFound
+                    }
+                    (404, Some(KnownDetail::Other(d))) if d == "Not Found" => CliError::BadAnswer {
+                        url,
+                        message: "404 Not Found: this server has no such API path (is it Nebula Commander?)".into(),
+                    },
+                    (404, _) => CliError::NotFound {
+                        detail: text.unwrap_or_else(|| "404".into()),
+                    },
+                    (410, _) => CliError::InvitationExpired,
+                    (400, Some(KnownDetail::InvitationIs(status))) => {
+                        CliError::InvitationClosed { status }
+                    }
+                    (400, Some(KnownDetail::DifferentEmail)) => CliError::DifferentEmail,
+                    (422, _) => CliError::Validation {
+                        lines: validation_lines(&detail),
+                    },
+                    (300..=399, _) => CliError::BadAnswer {
+                        url,
+                        message: format!(
+                            "redirected ({status}) to {}; use the server's canonical URL",
+                            location.unwrap_or_else(|| "elsewhere".into())
+                        ),
+                    },
+                    (500..=599, _) => CliError::ServerError {
+                        url,
+                        status,
+                        detail: text,
+                        maybe_rate_limited: false,
+                    },
+                    (_, _) => CliError::Rejected {
+                        status,
+                        detail: text.unwrap_or_else(|| "no detail".into()),
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// The `detail` as one line of text.
+pub fn detail_text(detail: &Detail) -> Option<String> {
+    match detail {
+        Detail::Message(m) => Some(m.clone()),
+        Detail::Text(t) => Some(t.clone()),
+        Detail::Validation(_) => Some(validation_lines(detail).join("; ")),
+        Detail::None => None,
+    }
+}
+
+/// FastAPI 422 arrays as `<field>: <msg>` lines.
+pub fn validation_lines(detail: &Detail) -> Vec<String> {
+    match detail {
+        Detail::Validation(items) => items
+            .iter()
+            .map(|i| format!("{}: {}", i.field(), i.msg))
+            .collect(),
+        other => detail_text(other).into_iter().collect(),
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for CliError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unauthorized_hints_login() {
+        let e = CliError::from_api(
+            ApiError::Status {
+                url: "http://x/api/invitations".into(),
+                status: 401,
+                detail: Detail::Message("Not authenticated".into()),
+                www_authenticate: true,
+                location: None,
+            },
+            "http://x",
+        );
+        assert_eq!(e.exit_code(), AUTH);
+        assert!(e.hint().unwrap().contains("netinvite login"));
+    }
+
+    #[test]
+    fn validation_arrays_become_lines() {
+        let e = CliError::from_api(
+            ApiError::Status {
+                url: "u".into(),
+                status: 422,
+                detail: Detail::Validation(vec![crate::api::ValidationItem {
+                    kind: "missing".into(),
+                    loc: vec!["body".into(), "email".into()],
+                    msg: "Field required".into(),
+                }]),
+                www_authenticate: false,
+                location: None,
+            },
+            "s",
+        );
+        assert_eq!(
+            e.message(),
+            "the server rejected the request: email: Field required"
+        );
+    }
+
+    #[test]
+    fn five_hundreds_are_server_errors() {
+        let e = CliError::from_api(
+            ApiError::Status {
+                url: "u".into(),
+                status: 502,
+                detail: Detail::Text("502 Bad Gateway".into()),
+                www_authenticate: false,
+                location: None,
+            },
+            "s",
+        );
+        assert_eq!(e.exit_code(), SERVER);
+        assert!(e.message().contains("502 Bad Gateway"));
+    }
+}

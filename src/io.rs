@@ -1,0 +1,273 @@
+//! The one output gate: data to stdout, everything else to stderr; terminal detection,
+//! colour, prompts and the spinner. Nothing else in netinvite prints.
+//!
+//! `NETINVITE_FORCE_TTY=1` makes stdout count as a terminal (tables, relative times) so
+//! that tests can see what people see; prompts still need a real terminal on stdin.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::error::CliError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How chatty stderr is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+pub struct Io {
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    pub stdin_tty: bool,
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    pub verbosity: Verbosity,
+    pub json: bool,
+    pub no_input: bool,
+}
+
+/// ANSI styles used on terminals.
+#[derive(Clone, Copy)]
+pub enum Style {
+    Bold,
+    Dim,
+    Red,
+    Green,
+    Yellow,
+    Cyan,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Bold => "1",
+            Style::Dim => "2",
+            Style::Red => "31",
+            Style::Green => "32",
+            Style::Yellow => "33",
+            Style::Cyan => "36",
+        }
+    }
+}
+
+impl Io {
+    pub fn new(color: ColorChoice, verbosity: Verbosity, json: bool, no_input: bool) -> Self {
+        let forced =
+            std::env::var_os("NETINVITE_FORCE_TTY").is_some_and(|v| v != "0" && !v.is_empty());
+        let stdout_tty = forced || std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let stdin_tty = std::io::stdin().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let auto = |tty: bool| tty && !no_color && !dumb;
+        let (color_stdout, color_stderr) = match color {
+            ColorChoice::Always => (true, true),
+            ColorChoice::Never => (false, false),
+            ColorChoice::Auto => (auto(stdout_tty), auto(stderr_tty)),
+        };
+        Self {
+            stdout_tty,
+            stderr_tty,
+            stdin_tty,
+            color_stdout,
+            color_stderr,
+            verbosity,
+            json,
+            no_input,
+        }
+    }
+
+    /// Writes data to stdout. A closed pipe (`| head`) ends the program quietly.
+    pub fn out(&self, text: &str) -> Result<(), CliError> {
+        let mut out = std::io::stdout().lock();
+        let res = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+        match res {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) => Err(CliError::Io {
+                what: "cannot write to standard output".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Writes one line of data to stdout.
+    pub fn outln(&self, text: &str) -> Result<(), CliError> {
+        let mut s = String::with_capacity(text.len() + 1);
+        s.push_str(text);
+        s.push('\n');
+        self.out(&s)
+    }
+
+    fn err_line(&self, text: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{text}");
+    }
+
+    /// Paints `text` for stdout (tables), when colour is on.
+    pub fn paint_out(&self, style: Style, text: &str) -> String {
+        paint(self.color_stdout, style, text)
+    }
+
+    /// Paints `text` for stderr, when colour is on.
+    pub fn paint_err(&self, style: Style, text: &str) -> String {
+        paint(self.color_stderr, style, text)
+    }
+
+    /// A progress or status line (silenced by `-q`).
+    pub fn status(&self, text: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            self.err_line(text);
+        }
+    }
+
+    /// A note the user should read, e.g. "no email was sent" (silenced by `-q`).
+    pub fn note(&self, text: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            let label = self.paint_err(Style::Cyan, "note:");
+            self.err_line(&format!("{label} {text}"));
+        }
+    }
+
+    /// A warning (silenced by `-q`).
+    pub fn warn(&self, text: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            let label = self.paint_err(Style::Yellow, "warning:");
+            self.err_line(&format!("{label} {text}"));
+        }
+    }
+
+    /// A `-v` line: requests and timings. Callers never pass secrets.
+    pub fn debug(&self, text: &str) {
+        if self.verbosity >= Verbosity::Verbose {
+            let label = self.paint_err(Style::Dim, "debug:");
+            self.err_line(&format!("{label} {text}"));
+        }
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.verbosity >= Verbosity::Verbose
+    }
+
+    /// Reports an error: a JSON object on stderr with `--json`, readable lines otherwise.
+    /// Errors are printed even with `-q`.
+    pub fn error(&self, e: &CliError) {
+        if self.json {
+            let v = serde_json::json!({
+                "error": {
+                    "code": e.code(),
+                    "message": e.message(),
+                    "details": e.details(),
+                    "hint": e.hint(),
+                    "exit_code": e.exit_code(),
+                }
+            });
+            self.err_line(&v.to_string());
+            return;
+        }
+        let label = self.paint_err(Style::Red, "error:");
+        self.err_line(&format!("{label} {}", e.message()));
+        for d in e.details() {
+            self.err_line(&format!("  {d}"));
+        }
+        if let Some(h) = e.hint() {
+            let label = self.paint_err(Style::Bold, "hint:");
+            self.err_line(&format!("  {label} {h}"));
+        }
+    }
+
+    /// Whether a prompt may be shown: a terminal on stdin and stderr, and no `--no-input`.
+    pub fn can_prompt(&self) -> bool {
+        self.stdin_tty && self.stderr_tty && !self.no_input
+    }
+
+    /// Asks a yes/no question on the terminal; the default is "no".
+    pub fn confirm(&self, question: &str) -> Result<bool, CliError> {
+        if !self.can_prompt() {
+            return Err(CliError::NeedsConfirmation {
+                action: question.trim_end_matches('?').to_lowercase(),
+            });
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact_opt()
+            .map(|answer| answer.unwrap_or(false))
+            .map_err(|_| CliError::Cancelled)
+    }
+
+    /// A spinner on stderr while `message` is true; nothing when stderr is not a terminal
+    /// or with `-q`/`--json`.
+    pub fn spinner(&self, message: &str) -> Spinner {
+        let active = self.stderr_tty && self.verbosity == Verbosity::Normal && !self.json;
+        Spinner::start(active, message.to_string())
+    }
+}
+
+fn paint(on: bool, style: Style, text: &str) -> String {
+    if on {
+        format!("\x1b[{}m{text}\x1b[0m", style.code())
+    } else {
+        text.to_string()
+    }
+}
+
+/// A spinner drawn by a background thread; dropped or `finish`ed, it clears its line.
+pub struct Spinner {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Spinner {
+    fn start(active: bool, message: String) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = active.then(|| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(err, "\r{} {message}\x1b[K", FRAMES[i % FRAMES.len()]);
+                    let _ = err.flush();
+                    drop(err);
+                    i += 1;
+                    std::thread::sleep(Duration::from_millis(80));
+                }
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\r\x1b[K");
+                let _ = err.flush();
+            })
+        });
+        Self { stop, handle }
+    }
+
+    pub fn finish(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
