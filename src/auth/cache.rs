@@ -13,6 +13,12 @@ pub struct Cached {
     pub expires_at: i64,
 }
 
+/// `NETINVITE_KERNEL_CACHE=0` switches the copy off (every command then reads the
+/// Secret Service).
+fn enabled() -> bool {
+    std::env::var_os("NETINVITE_KERNEL_CACHE").is_none_or(|v| v != "0")
+}
+
 fn description(credential: &str) -> String {
     format!("netinvite:{credential}")
 }
@@ -27,6 +33,9 @@ mod imp {
     }
 
     pub fn get(credential: &str) -> Option<Cached> {
+        if !super::enabled() {
+            return None;
+        }
         let ring = user_keyring()?;
         let key = ring.search(&description(credential)).ok()?;
         let bytes = key.read_to_vec().ok()?;
@@ -39,7 +48,7 @@ mod imp {
     }
 
     pub fn put(credential: &str, bearer: &str, expires_at: i64, ttl_secs: u64) {
-        if ttl_secs == 0 {
+        if ttl_secs == 0 || !super::enabled() {
             remove(credential);
             return;
         }

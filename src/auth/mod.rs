@@ -91,7 +91,8 @@ pub async fn bearer(
     }
     let credential = cache_key(profile_name, profile);
     let now = now();
-    if let Some(c) = cache::get(&credential)
+    if uses_cache(profile)
+        && let Some(c) = cache::get(&credential)
         && (c.expires_at == 0 || c.expires_at - RENEW_MARGIN > now)
     {
         return Ok(Bearer {
@@ -109,7 +110,9 @@ pub async fn bearer(
     let expires = tokens.bearer_expires_at(kind);
     let fresh = expires.is_none_or(|e| e - RENEW_MARGIN > now);
     if fresh && let Some(b) = tokens.bearer(kind) {
-        remember(&credential, b, expires);
+        if uses_cache(profile) {
+            remember(&credential, b, expires);
+        }
         return Ok(Bearer {
             token: Secret::new(b),
             source: Source::Store,
@@ -135,7 +138,9 @@ pub async fn renew(
             let tokens = fetch_dev_token(client, &profile.server).await?;
             store.save(&tokens)?;
             let b = tokens.access_token.clone().unwrap_or_default();
-            remember(&credential, &b, tokens.expires_at);
+            if uses_cache(profile) {
+                remember(&credential, &b, tokens.expires_at);
+            }
             Ok(Bearer {
                 token: Secret::new(b),
                 source: Source::Fresh,
@@ -182,6 +187,12 @@ pub async fn fetch_dev_token(client: &Client, server: &str) -> Result<TokenSet, 
         refresh_token: None,
         expires_at,
     })
+}
+
+/// Only keyring profiles keep a fast copy: a token file is as quick to read, and its
+/// permission check must run every time.
+pub fn uses_cache(profile: &Profile) -> bool {
+    profile.storage == Storage::Keyring
 }
 
 /// Keeps a fast copy of `bearer` until shortly before it expires.

@@ -163,7 +163,7 @@ pub async fn check_server(client: &Client, server: &str) -> Result<String, CliEr
             url: server.to_string(),
             found: message,
         },
-        crate::api::ApiError::Status { status, .. } if status == 404 => CliError::NotNebula {
+        crate::api::ApiError::Status { status: 404, .. } => CliError::NotNebula {
             url: server.to_string(),
             found: "no /api endpoint".into(),
         },
@@ -213,7 +213,9 @@ fn save_tokens(ctx: &Context, sel: &Selected, tokens: &TokenSet) -> Result<(), C
     let key = auth::cache_key(&sel.name, &sel.profile);
     let kind = auth::bearer_kind(&sel.profile);
     auth::cache::remove(&key);
-    if let Some(b) = tokens.bearer(kind) {
+    if auth::uses_cache(&sel.profile)
+        && let Some(b) = tokens.bearer(kind)
+    {
         auth::remember(&key, b, tokens.bearer_expires_at(kind));
     }
     Ok(())

@@ -145,12 +145,18 @@ pub fn invitations(
     now: DateTime<Utc>,
 ) -> String {
     match format {
-        Format::Json => json::to_pretty(
-            &list
+        Format::Json => {
+            let rows: Vec<_> = list
                 .iter()
                 .map(|i| json::InvitationJson::new(i, public_base, now))
-                .collect::<Vec<_>>(),
-        ),
+                .collect();
+            // Indented for people; compact when piped (scripts and jq do not need it).
+            if io.stdout_tty {
+                json::to_pretty(&rows)
+            } else {
+                json::to_line(&rows)
+            }
+        }
         Format::Ndjson => list
             .iter()
             .map(|i| json::to_line(&json::InvitationJson::new(i, public_base, now)))

@@ -1,0 +1,13 @@
+//! netinvite's behaviour tests: the real binary against the stand-in server, with a real
+//! Secret Service keyring and a real X11 clipboard (see scripts/test.sh).
+
+mod support;
+
+mod auth;
+mod create;
+mod errors;
+mod help;
+mod invitee;
+mod list;
+mod manage;
+mod secrets;

@@ -1,0 +1,209 @@
+//! `show`, `copy-link`, `resend` and `revoke`.
+
+use crate::support::*;
+
+#[test]
+fn show_prints_every_field_in_one_request() {
+    let w = World::signed_in();
+    let inv = w.create("show@example.com", "lab");
+    let id = inv["id"].as_i64().unwrap().to_string();
+    w.server.clear_requests();
+    let out = w.run(&["show", &id]).ok();
+    assert_eq!(w.server.requests().len(), 1);
+    for needle in [
+        "show@example.com",
+        "lab (id",
+        "member",
+        "pending",
+        "dev@localhost",
+        "not sent",
+        inv["link"].as_str().unwrap(),
+    ] {
+        assert!(out.stdout.contains(needle), "{needle}: {}", out.stdout);
+    }
+    let v = w.run(&["show", &id, "--json"]).ok().json();
+    assert_eq!(v, w.run(&["list", "--json"]).ok().json()[0]);
+}
+
+#[test]
+fn show_of_unknown_and_malformed_ids() {
+    let w = World::signed_in();
+    w.run(&["show", "999"])
+        .code(3)
+        .stderr_has("invitation 999 not found");
+    w.server.clear_requests();
+    w.run(&["show", "abc"])
+        .code(2)
+        .stderr_has("not an invitation id");
+    w.run(&["show", "0"]).code(2);
+    assert!(w.server.requests().is_empty());
+}
+
+#[test]
+fn clipboard_copy_link_survives_the_process() {
+    let w = World::signed_in();
+    let inv = w.create("copy@example.com", "lab");
+    let id = inv["id"].as_i64().unwrap().to_string();
+    let out = w.run(&["copy-link", &id]).ok().stdout_empty();
+    assert!(out.stderr.contains("Copied the link"), "{}", out.stderr);
+    // netinvite has exited; another program reads the clipboard.
+    assert_eq!(read_clipboard().as_deref(), inv["link"].as_str());
+}
+
+#[test]
+fn copy_link_print_and_no_display() {
+    let w = World::signed_in();
+    let inv = w.create("print@example.com", "lab");
+    let id = inv["id"].as_i64().unwrap().to_string();
+    let out = w.run(&["copy-link", &id, "--print"]).ok();
+    assert_eq!(out.stdout.trim(), inv["link"].as_str().unwrap());
+    let out = w
+        .run_with(&["copy-link", &id], &[("DISPLAY", "")], None)
+        .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        inv["link"].as_str().unwrap(),
+        "never a lost link"
+    );
+    assert!(out.stderr.contains("no clipboard"), "{}", out.stderr);
+    let out = w
+        .run_with(&["copy-link", &id], &[("DISPLAY", ":987")], None)
+        .ok();
+    assert_eq!(out.stdout.trim(), inv["link"].as_str().unwrap());
+}
+
+#[test]
+fn public_url_changes_the_links() {
+    let w = World::signed_in();
+    w.run(&["config", "set", "public-url", "https://nebula.example.com/"])
+        .ok();
+    let inv = w.create("pub@example.com", "lab");
+    let token = inv["token"].as_str().unwrap();
+    assert_eq!(
+        inv["link"],
+        format!("https://nebula.example.com/invitations/accept/{token}")
+    );
+}
+
+#[test]
+fn resend_without_smtp_prints_the_link() {
+    let w = World::signed_in();
+    let inv = w.create("re@example.com", "lab");
+    let id = inv["id"].as_i64().unwrap().to_string();
+    let out = w.run(&["resend", &id]).ok();
+    assert_eq!(out.stdout.trim(), inv["link"].as_str().unwrap());
+    assert!(out.stderr.contains("no email was sent"));
+}
+
+#[test]
+fn resend_refuses_what_is_not_pending_or_past_deadline() {
+    let w = World::signed_in();
+    let lab = w.network_id("lab");
+    let acc = w.server.add_invitation(InvitationSeed {
+        email: "acc@example.com".into(),
+        network_id: lab,
+        status: "accepted".into(),
+        ..Default::default()
+    });
+    let late = w.server.add_invitation(InvitationSeed {
+        email: "late@example.com".into(),
+        network_id: lab,
+        expires_at: When::FromNow(chrono::TimeDelta::seconds(-10)),
+        ..Default::default()
+    });
+    w.server.clear_requests();
+    w.run(&["resend", &acc.id.to_string()])
+        .code(6)
+        .stderr_has("accepted, not pending");
+    w.run(&["resend", &late.id.to_string()])
+        .code(6)
+        .stderr_has("past its deadline");
+    assert!(w.server.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn resend_wait_reports_sent_and_failed() {
+    let w = World::with(Options {
+        smtp: Smtp::Working,
+        email_result_delay_ms: 300,
+        ..Default::default()
+    });
+    w.server.add_network("lab", "10.42.0.0/16");
+    w.login();
+    let inv = w.create("mail@example.com", "lab");
+    assert_eq!(inv["email_status"], "sending");
+    let id = inv["id"].as_i64().unwrap().to_string();
+    let v = w.run(&["resend", &id, "--wait", "--json"]).ok().json();
+    assert_eq!(v["email_status"], "sent");
+    assert!(v["email_sent_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(v["invited_by_email"], "dev@localhost");
+
+    w.server.set_smtp(Smtp::Failing);
+    let out = w.run(&["resend", &id, "--wait"]).code(1);
+    assert!(out.stderr.contains("failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("Connection refused"), "{}", out.stderr);
+}
+
+#[test]
+fn revoke_needs_confirmation_without_a_terminal() {
+    let w = World::signed_in();
+    let inv = w.create("rv@example.com", "lab");
+    let id = inv["id"].as_i64().unwrap();
+    w.run(&["revoke", &id.to_string()])
+        .code(2)
+        .stderr_has("--yes");
+    w.run(&["revoke", &id.to_string(), "--no-input"]).code(2);
+    assert_eq!(w.server.invitation(id).unwrap()["status"], "pending");
+    let v = w
+        .run(&["revoke", &id.to_string(), "--yes", "--json"])
+        .ok()
+        .json();
+    assert_eq!(v[0]["id"], id);
+    assert_eq!(v[0]["status"], "revoked");
+    assert_eq!(v[0]["previous_status"], "pending");
+    assert_eq!(w.server.invitation(id).unwrap()["status"], "revoked");
+    // Again: said, not an error.
+    w.run(&["revoke", &id.to_string(), "--yes"])
+        .ok()
+        .stderr_has("already revoked");
+}
+
+#[test]
+fn revoking_an_accepted_invitation_needs_force_and_says_access_stays() {
+    let w = World::signed_in();
+    let lab = w.network_id("lab");
+    let acc = w.server.add_invitation(InvitationSeed {
+        email: "acc@example.com".into(),
+        network_id: lab,
+        status: "accepted".into(),
+        ..Default::default()
+    });
+    let id = acc.id.to_string();
+    let out = w.run(&["revoke", &id, "--yes"]).code(6);
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert!(out.stderr.contains("stays a member"), "{}", out.stderr);
+    w.run(&["revoke", &id, "--yes", "--force"])
+        .ok()
+        .stderr_has("does not remove");
+    assert_eq!(w.server.invitation(acc.id).unwrap()["status"], "revoked");
+}
+
+#[test]
+fn revoke_several_and_unknown() {
+    let w = World::signed_in();
+    let a = w.create("a@example.com", "lab")["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let b = w.create("b@example.com", "office")["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    w.run(&["revoke", &a, "999", "--yes"]).code(3);
+    w.run(&["revoke", &a, &b, "--yes"]).ok();
+    let v = w
+        .run(&["list", "--status", "revoked", "--json"])
+        .ok()
+        .json();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+}

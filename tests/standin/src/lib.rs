@@ -1,0 +1,544 @@
+//! A local stand-in for the Nebula Commander backend, for `netinvite`'s tests,
+//! demo and benchmarks.
+//!
+//! It implements the invitations API of `shared/api.md` *with the quirks of
+//! the real server* (FastAPI-shaped 422s, 500s for rate limits, lazy expiry,
+//! case-sensitive duplicate checks, ...), so that a client that passes against
+//! it also passes against the real backend. This file is the public, blocking
+//! API: [`StandIn`] runs the server on `127.0.0.1` in a background thread with
+//! its own tokio runtime and offers direct state access for seeding,
+//! observation and fault injection. The HTTP behaviour lives in `server.rs`
+//! and `routes.rs`, the data and rules in `state.rs`.
+//!
+//! ```no_run
+//! use netinvite_standin::{InvitationSeed, StandIn};
+//!
+//! let server = StandIn::start();
+//! let lab = server.add_network("lab", "10.42.0.0/16");
+//! let seeded = server.add_invitation(InvitationSeed { network_id: lab, ..Default::default() });
+//! let token = server.mint_token("dev", Some("dev@localhost"), Some("system-admin"), 3600);
+//! // ... run `netinvite` against `server.url()` with `token`, then:
+//! assert_eq!(server.invitation(seeded.id).unwrap()["status"], "revoked");
+//! assert!(server.requests().iter().all(|r| r.status < 500));
+//! ```
+
+mod email;
+mod jwt;
+mod pyjson;
+mod ratelimit;
+mod routes;
+mod server;
+mod state;
+mod validate;
+
+#[cfg(test)]
+mod http_tests;
+
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use chrono;
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::pyjson::PyValue;
+use crate::server::{ActiveFault, App, lock};
+use crate::state::{Invitation, Membership};
+
+/// The subject of the user record that seeded invitations name as their
+/// inviter unless [`InvitationSeed::invited_by_sub`] says otherwise. It is
+/// deliberately not `dev`, so seeding never creates the dev user's record.
+pub const SEED_INVITER_SUB: &str = "seed-admin";
+/// That seed user's email.
+pub const SEED_INVITER_EMAIL: &str = "admin@example.com";
+
+/// The SMTP situation the server simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Smtp {
+    /// SMTP disabled (the backend's default): `email_status` is `not_sent`.
+    #[default]
+    Off,
+    /// SMTP enabled but the relay refuses connections: resends end `failed`.
+    Failing,
+    /// SMTP enabled and working: resends end `sent`.
+    Working,
+}
+
+/// Start-up options. Use `..Options::default()` for the rest.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub smtp: Smtp,
+    /// Lifetime of `/api/auth/dev-token` tokens (the backend's default: 24 h).
+    pub dev_token_ttl_secs: i64,
+    /// Public preview calls allowed per client IP per hour (backend: 30).
+    pub preview_limit_per_hour: usize,
+    /// Dev-token calls allowed per client IP per minute (backend: 10).
+    pub dev_token_limit_per_minute: usize,
+    /// How long after a resend its final email result appears; 0 applies it
+    /// before the resend answer is even sent (deterministic for tests).
+    pub email_result_delay_ms: u64,
+    /// `email_error` of a failed send (the text observed on the real server).
+    pub smtp_error: String,
+    /// Log `METHOD PATH STATUS` per request to stderr.
+    pub log_requests: bool,
+    /// Port to bind on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Tokio worker threads; 1 runs a single-threaded runtime.
+    pub worker_threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            smtp: Smtp::Off,
+            dev_token_ttl_secs: 86_400,
+            preview_limit_per_hour: 30,
+            dev_token_limit_per_minute: 10,
+            email_result_delay_ms: 50,
+            smtp_error: "Error connecting to 127.0.0.1 on port 1: [Errno 111] Connection refused"
+                .into(),
+            log_requests: false,
+            port: 0,
+            worker_threads: 1,
+        }
+    }
+}
+
+/// What an injected fault does to a matching request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// `500 text/plain Internal Server Error`, like an unhandled exception.
+    InternalError,
+    /// `502` with nginx's HTML error page, like a proxy whose upstream is down.
+    HtmlBadGateway,
+    /// Waits, then answers normally.
+    Delay(Duration),
+    /// `200 application/json` whose body is cut off mid-object.
+    MalformedJson,
+    /// `200` with valid JSON of a shape no endpoint returns.
+    WrongShape,
+}
+
+/// A fault to apply to requests before the backend logic sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// Only this method (e.g. `Some("GET")`); `None` for any.
+    pub method: Option<&'static str>,
+    /// Applies to raw paths starting with this (e.g. `/api/invitations`).
+    pub path_prefix: String,
+    pub kind: FaultKind,
+    /// How many matching requests it affects; 0 means every one until
+    /// [`StandIn::clear_faults`].
+    pub times: usize,
+}
+
+impl Fault {
+    /// A fault for the next matching request of any method.
+    pub fn once(kind: FaultKind, path_prefix: &str) -> Fault {
+        Fault {
+            method: None,
+            path_prefix: path_prefix.to_string(),
+            kind,
+            times: 1,
+        }
+    }
+}
+
+/// One request the server answered (the Authorization value is never kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    /// The path as sent (not percent-decoded).
+    pub path: String,
+    pub query: Option<String>,
+    pub had_authorization: bool,
+    pub status: u16,
+}
+
+/// A point in time for seeding: absolute (naive UTC) or relative to now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum When {
+    At(NaiveDateTime),
+    FromNow(TimeDelta),
+}
+
+impl When {
+    fn resolve(self, now: NaiveDateTime) -> NaiveDateTime {
+        match self {
+            When::At(t) => state::truncate_micros(t),
+            When::FromNow(d) => now.checked_add_signed(d).unwrap_or(now),
+        }
+    }
+}
+
+/// An invitation row to insert directly. Defaults: a pending `member`
+/// invitation for `invitee@example.com` to network 1, created now, expiring
+/// in 7 days, `not_sent`, invited by [`SEED_INVITER_SUB`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvitationSeed {
+    pub email: String,
+    pub network_id: i64,
+    pub role: String,
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+    /// The stored status (`pending`, `accepted`, `revoked`, `expired`).
+    pub status: String,
+    pub expires_at: When,
+    pub created_at: When,
+    pub accepted_at: Option<When>,
+    pub email_status: String,
+    pub email_sent_at: Option<When>,
+    pub email_error: Option<String>,
+    /// The inviter's user record; created (without email) if missing.
+    pub invited_by_sub: Option<String>,
+    /// A fixed token instead of a random one.
+    pub token: Option<String>,
+}
+
+impl Default for InvitationSeed {
+    fn default() -> Self {
+        InvitationSeed {
+            email: "invitee@example.com".into(),
+            network_id: 1,
+            role: "member".into(),
+            can_manage_nodes: false,
+            can_invite_users: false,
+            can_manage_firewall: false,
+            status: "pending".into(),
+            expires_at: When::FromNow(TimeDelta::days(7)),
+            created_at: When::FromNow(TimeDelta::zero()),
+            accepted_at: None,
+            email_status: "not_sent".into(),
+            email_sent_at: None,
+            email_error: None,
+            invited_by_sub: None,
+            token: None,
+        }
+    }
+}
+
+/// What [`StandIn::add_invitation`] created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeded {
+    pub id: i64,
+    pub token: String,
+}
+
+/// A running stand-in server. Dropping it shuts the server down.
+pub struct StandIn {
+    app: Arc<App>,
+    port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl StandIn {
+    /// Starts an empty server in dev-token mode with SMTP off.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound (test setup cannot go on then).
+    pub fn start() -> StandIn {
+        StandIn::start_with(Options::default())
+    }
+
+    /// Starts a server with the given options.
+    ///
+    /// # Panics
+    /// If the port cannot be bound; see [`StandIn::try_start_with`].
+    pub fn start_with(opts: Options) -> StandIn {
+        match StandIn::try_start_with(opts) {
+            Ok(s) => s,
+            Err(e) => panic!("netinvite-standin could not start: {e}"),
+        }
+    }
+
+    /// Starts a server, reporting bind/runtime failures. The port is bound
+    /// when this returns, so clients may connect at once.
+    pub fn try_start_with(opts: Options) -> io::Result<StandIn> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let runtime = if opts.worker_threads > 1 {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(opts.worker_threads)
+                .enable_all()
+                .build()?
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+        };
+        let app = Arc::new(App::new(opts, port));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let served = Arc::clone(&app);
+        let thread = std::thread::Builder::new()
+            .name("netinvite-standin".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => {
+                            server::serve(listener, served, async {
+                                let _ = stop_rx.await;
+                            })
+                            .await;
+                        }
+                        Err(e) => eprintln!("netinvite-standin: listener failed: {e}"),
+                    }
+                });
+            })?;
+        Ok(StandIn {
+            app,
+            port,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Creates a network (no owner); returns its id.
+    pub fn add_network(&self, name: &str, subnet: &str) -> i64 {
+        lock(&self.app.db).insert_network(name, subnet, state::now_utc())
+    }
+
+    /// Deletes a network row but keeps its invitations, which then render
+    /// with `network_name: "Unknown"` and make resend answer 404.
+    pub fn delete_network(&self, network_id: i64) -> bool {
+        let mut db = lock(&self.app.db);
+        db.memberships.retain(|m| m.network_id != network_id);
+        db.networks.remove(&network_id).is_some()
+    }
+
+    /// Creates (or updates) the user record for `sub`; returns its id.
+    pub fn add_user(&self, sub: &str, email: Option<&str>, system_role: &str) -> i64 {
+        let mut db = lock(&self.app.db);
+        let existing = db.user_by_sub(sub).map(|u| u.id);
+        match existing.and_then(|id| db.users.get_mut(&id)) {
+            Some(user) => {
+                user.email = email.map(str::to_string);
+                user.system_role = system_role.to_string();
+                user.id
+            }
+            None => db.insert_user(sub, email, system_role),
+        }
+    }
+
+    /// Makes `sub` a member of a network, creating a user record without
+    /// email (system role `user`) if `sub` has none.
+    pub fn add_membership(
+        &self,
+        network_id: i64,
+        sub: &str,
+        role: &str,
+        can_manage_nodes: bool,
+        can_invite_users: bool,
+        can_manage_firewall: bool,
+    ) {
+        let mut db = lock(&self.app.db);
+        let user_id = match db.user_by_sub(sub) {
+            Some(u) => u.id,
+            None => db.insert_user(sub, None, "user"),
+        };
+        db.upsert_membership(Membership {
+            user_id,
+            network_id,
+            role: role.to_string(),
+            can_manage_nodes,
+            can_invite_users,
+            can_manage_firewall,
+        });
+    }
+
+    /// Inserts an invitation row as given (no validation, any status).
+    pub fn add_invitation(&self, seed: InvitationSeed) -> Seeded {
+        let now = state::now_utc();
+        let mut db = lock(&self.app.db);
+        let inviter_sub = seed.invited_by_sub.as_deref().unwrap_or(SEED_INVITER_SUB);
+        let invited_by_user_id = match db.user_by_sub(inviter_sub) {
+            Some(u) => u.id,
+            None if seed.invited_by_sub.is_none() => {
+                db.insert_user(SEED_INVITER_SUB, Some(SEED_INVITER_EMAIL), "system-admin")
+            }
+            None => db.insert_user(inviter_sub, None, "user"),
+        };
+        let token = seed.token.unwrap_or_else(routes::new_token);
+        let id = db.insert_invitation(Invitation {
+            id: 0,
+            email: seed.email,
+            network_id: seed.network_id,
+            invited_by_user_id,
+            token: token.clone(),
+            role: seed.role,
+            can_manage_nodes: seed.can_manage_nodes,
+            can_invite_users: seed.can_invite_users,
+            can_manage_firewall: seed.can_manage_firewall,
+            status: seed.status,
+            expires_at: seed.expires_at.resolve(now),
+            accepted_at: seed.accepted_at.map(|w| w.resolve(now)),
+            created_at: seed.created_at.resolve(now),
+            email_status: seed.email_status,
+            email_sent_at: seed.email_sent_at.map(|w| w.resolve(now)),
+            email_error: seed.email_error,
+        });
+        Seeded { id, token }
+    }
+
+    /// A token signed with this server's secret: `sub`, `email` (if any),
+    /// `role` and `system_role` (if any), `exp` = now + `ttl_secs` (negative
+    /// for an already expired token).
+    pub fn mint_token(
+        &self,
+        sub: &str,
+        email: Option<&str>,
+        system_role: Option<&str>,
+        ttl_secs: i64,
+    ) -> String {
+        let mut claims = vec![("sub", PyValue::Str(sub.to_string()))];
+        if let Some(e) = email {
+            claims.push(("email", PyValue::Str(e.to_string())));
+        }
+        if let Some(r) = system_role {
+            claims.push(("role", PyValue::Str(r.to_string())));
+            claims.push(("system_role", PyValue::Str(r.to_string())));
+        }
+        let exp = state::now_utc().and_utc().timestamp() + ttl_secs;
+        claims.push(("exp", PyValue::Int(exp)));
+        self.app.verifier.sign(&claims)
+    }
+
+    /// Gives the server a new signing secret, as a restart with a new secret would:
+    /// every token issued before is refused from now on.
+    pub fn rotate_secret(&self) {
+        let secret: [u8; 32] = rand::random();
+        self.app.verifier.rotate(secret.to_vec());
+    }
+
+    /// Signs arbitrary claims (an object) with this server's secret, for
+    /// tokens `mint_token` cannot express (no `sub`, no `exp`, odd types).
+    pub fn sign_claims(&self, claims: &serde_json::Value) -> String {
+        let pairs: Vec<(String, PyValue)> = match claims {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), from_serde(v)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let borrowed: Vec<(&str, PyValue)> =
+            pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.app.verifier.sign(&borrowed)
+    }
+
+    /// Switches the simulated SMTP situation.
+    pub fn set_smtp(&self, smtp: Smtp) {
+        *lock(&self.app.smtp) = smtp;
+    }
+
+    /// Adds a fault; the first matching fault (in insertion order) applies.
+    pub fn inject(&self, fault: Fault) {
+        let remaining = (fault.times > 0).then_some(fault.times);
+        lock(&self.app.faults).push(ActiveFault { fault, remaining });
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.app.faults).clear();
+    }
+
+    /// Every request answered so far, oldest first.
+    pub fn requests(&self) -> Vec<Request> {
+        lock(&self.app.log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.app.log).clear();
+    }
+
+    /// An invitation as the list endpoint renders it right now.
+    pub fn invitation(&self, id: i64) -> Option<serde_json::Value> {
+        let db = lock(&self.app.db);
+        let inv = db.invitations.get(&id)?;
+        serde_json::to_value(db.view(inv, None)).ok()
+    }
+
+    /// Whether `sub`'s user record holds a membership of the network.
+    pub fn is_member(&self, network_id: i64, sub: &str) -> bool {
+        let db = lock(&self.app.db);
+        db.user_by_sub(sub)
+            .is_some_and(|u| db.membership(u.id, network_id).is_some())
+    }
+
+    /// Forgets all rate-limit history.
+    pub fn reset_rate_limits(&self) {
+        lock(&self.app.limiter).reset();
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn from_serde(v: &serde_json::Value) -> PyValue {
+    match v {
+        serde_json::Value::Null => PyValue::Null,
+        serde_json::Value::Bool(b) => PyValue::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => PyValue::Int(i),
+            None => PyValue::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => PyValue::Str(s.clone()),
+        serde_json::Value::Array(items) => PyValue::List(items.iter().map(from_serde).collect()),
+        serde_json::Value::Object(map) => PyValue::Dict(
+            map.iter()
+                .map(|(k, v)| (k.clone(), from_serde(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Records the outcome of a resend's background email: after the configured
+/// delay (or at once for 0) the invitation shows `sent` or `failed`.
+pub(crate) fn schedule_email_outcome(app: &Arc<App>, id: i64, smtp: Smtp) {
+    let apply = move |app: &App| {
+        let mut db = lock(&app.db);
+        let Some(inv) = db.invitations.get_mut(&id) else {
+            return;
+        };
+        match smtp {
+            Smtp::Working => {
+                inv.email_status = "sent".into();
+                inv.email_sent_at = Some(state::now_utc());
+                inv.email_error = None;
+            }
+            Smtp::Failing => {
+                inv.email_status = "failed".into();
+                inv.email_error = Some(app.opts.smtp_error.chars().take(512).collect());
+            }
+            Smtp::Off => {}
+        }
+    };
+    let delay = app.opts.email_result_delay_ms;
+    if delay == 0 {
+        apply(app);
+    } else {
+        let app = Arc::clone(app);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            apply(&app);
+        });
+    }
+}

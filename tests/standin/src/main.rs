@@ -1,0 +1,290 @@
+//! `netinvite-standin`: runs the stand-in server as a process, for the demo
+//! and the benchmark scripts.
+//!
+//! Prints exactly one line, `listening on http://127.0.0.1:PORT`, on stdout
+//! once the port is bound, logs `METHOD PATH STATUS` per request on stderr
+//! (never the Authorization header) and exits cleanly on SIGTERM or SIGINT.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use netinvite_standin::chrono::TimeDelta;
+use netinvite_standin::{InvitationSeed, Options, Smtp, StandIn, When};
+
+const USAGE: &str = "\
+usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
+                         [--smtp off|failing|working] [--port-file PATH]
+
+  --port N               port on 127.0.0.1 (default 0: any free port)
+  --seed-demo            networks lab and office plus invitations of every status
+  --seed-invitations N   N extra invitations across the networks (benchmarks)
+  --smtp MODE            simulated SMTP: off (default), failing, working
+  --port-file PATH       write the port to PATH once listening
+";
+
+#[derive(Debug, Default)]
+struct Args {
+    port: u16,
+    seed_demo: bool,
+    seed_invitations: usize,
+    smtp: Smtp,
+    port_file: Option<String>,
+}
+
+fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut args = Args::default();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "--port" => {
+                let v = value("--port")?;
+                args.port = v.parse().map_err(|_| format!("invalid port: {v}"))?;
+            }
+            "--seed-demo" => args.seed_demo = true,
+            "--seed-invitations" => {
+                let v = value("--seed-invitations")?;
+                args.seed_invitations = v.parse().map_err(|_| format!("invalid count: {v}"))?;
+            }
+            "--smtp" => {
+                args.smtp = match value("--smtp")?.as_str() {
+                    "off" => Smtp::Off,
+                    "failing" => Smtp::Failing,
+                    "working" => Smtp::Working,
+                    other => return Err(format!("invalid --smtp mode: {other}")),
+                }
+            }
+            "--port-file" => args.port_file = Some(value("--port-file")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument: {other}")),
+        }
+    }
+    Ok(args)
+}
+
+fn days(n: i64) -> When {
+    When::FromNow(TimeDelta::days(n))
+}
+
+/// Two networks and one invitation of each interesting kind.
+fn seed_demo(server: &StandIn) -> (i64, i64) {
+    let lab = server.add_network("lab", "10.42.0.0/16");
+    let office = server.add_network("office", "10.43.0.0/16");
+    let seeds = [
+        InvitationSeed {
+            email: "alice@example.com".into(),
+            network_id: lab,
+            created_at: days(-1),
+            expires_at: days(6),
+            ..Default::default()
+        },
+        InvitationSeed {
+            email: "bob@example.com".into(),
+            network_id: office,
+            role: "owner".into(),
+            can_manage_nodes: true,
+            can_invite_users: true,
+            created_at: days(-2),
+            expires_at: days(12),
+            ..Default::default()
+        },
+        InvitationSeed {
+            email: "carol@example.com".into(),
+            network_id: lab,
+            status: "accepted".into(),
+            created_at: days(-5),
+            expires_at: days(2),
+            accepted_at: Some(days(-4)),
+            ..Default::default()
+        },
+        InvitationSeed {
+            email: "dave@example.com".into(),
+            network_id: office,
+            status: "revoked".into(),
+            created_at: days(-6),
+            expires_at: days(1),
+            ..Default::default()
+        },
+        // Past its deadline but still stored as pending (quirk 2).
+        InvitationSeed {
+            email: "erin@example.com".into(),
+            network_id: lab,
+            created_at: days(-10),
+            expires_at: days(-3),
+            ..Default::default()
+        },
+        InvitationSeed {
+            email: "frank@example.com".into(),
+            network_id: office,
+            status: "expired".into(),
+            created_at: days(-20),
+            expires_at: days(-13),
+            ..Default::default()
+        },
+        InvitationSeed {
+            email: "grace@example.com".into(),
+            network_id: lab,
+            created_at: days(-3),
+            expires_at: days(4),
+            email_status: "failed".into(),
+            email_error: Some(
+                "Error connecting to 127.0.0.1 on port 1: [Errno 111] Connection refused".into(),
+            ),
+            ..Default::default()
+        },
+    ];
+    for seed in seeds {
+        server.add_invitation(seed);
+    }
+    (lab, office)
+}
+
+/// `count` invitations spread over `networks`, mostly pending, one second apart.
+fn seed_bulk(server: &StandIn, networks: &[i64], count: usize) {
+    for i in 0..count {
+        let status = match i % 20 {
+            0 => "revoked",
+            7 | 14 => "accepted",
+            _ => "pending",
+        };
+        let age = TimeDelta::seconds(i64::try_from(count - i).unwrap_or(i64::MAX / 2));
+        server.add_invitation(InvitationSeed {
+            email: format!("user{i:05}@example.com"),
+            network_id: networks[i % networks.len()],
+            role: if i % 10 == 3 { "owner" } else { "member" }.into(),
+            can_invite_users: i % 5 == 0,
+            status: status.into(),
+            created_at: When::FromNow(-age - TimeDelta::days(1)),
+            expires_at: When::FromNow(TimeDelta::days(7) - age),
+            accepted_at: (status == "accepted").then_some(When::FromNow(-age)),
+            ..Default::default()
+        });
+    }
+}
+
+fn write_port_file(path: &str, port: u16) -> std::io::Result<()> {
+    // Write then rename, so a watcher never reads a half-written file.
+    let tmp = format!("{path}.tmp{}", std::process::id());
+    std::fs::write(&tmp, format!("{port}\n"))?;
+    std::fs::rename(&tmp, path)
+}
+
+async fn wait_for_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("netinvite-standin: cannot watch SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(msg) if msg.is_empty() => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("netinvite-standin: {msg}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let signals = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("netinvite-standin: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = match StandIn::try_start_with(Options {
+        smtp: args.smtp,
+        log_requests: true,
+        port: args.port,
+        worker_threads: 2,
+        ..Options::default()
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "netinvite-standin: cannot listen on port {}: {e}",
+                args.port
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut networks = Vec::new();
+    if args.seed_demo {
+        let (lab, office) = seed_demo(&server);
+        networks.extend([lab, office]);
+    }
+    if args.seed_invitations > 0 {
+        if networks.is_empty() {
+            networks.push(server.add_network("lab", "10.42.0.0/16"));
+            networks.push(server.add_network("office", "10.43.0.0/16"));
+        }
+        seed_bulk(&server, &networks, args.seed_invitations);
+    }
+    if let Some(path) = &args.port_file
+        && let Err(e) = write_port_file(path, server.port())
+    {
+        eprintln!("netinvite-standin: cannot write {path}: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("listening on {}", server.url());
+    let _ = std::io::stdout().flush();
+    signals.block_on(wait_for_signal());
+    drop(server);
+    eprintln!("netinvite-standin: stopped");
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn flags() {
+        let a = parse(&[
+            "--port",
+            "8081",
+            "--seed-demo",
+            "--smtp=failing",
+            "--seed-invitations",
+            "1000",
+            "--port-file",
+            "/tmp/p",
+        ])
+        .unwrap();
+        assert_eq!(a.port, 8081);
+        assert!(a.seed_demo);
+        assert_eq!(a.smtp, Smtp::Failing);
+        assert_eq!(a.seed_invitations, 1000);
+        assert_eq!(a.port_file.as_deref(), Some("/tmp/p"));
+        assert!(parse(&["--smtp", "maybe"]).is_err());
+        assert!(parse(&["--port"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+        assert_eq!(parse(&["--help"]).unwrap_err(), "");
+    }
+}

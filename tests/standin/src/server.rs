@@ -1,0 +1,692 @@
+//! HTTP plumbing: the per-request pipeline and Starlette-compatible routing.
+//!
+//! Axum only provides the HTTP/1.1 server here; every request goes to one
+//! fallback handler that reproduces the backend's stack in order:
+//!
+//! 1. injected faults (a stand-in for a flaky proxy in front of the backend);
+//! 2. the rate-limit middleware, which sees every method before routing;
+//! 3. Starlette's router: exact match → handler, path match with another method →
+//!    405 with the `allow` of the *first* such route, a slash-toggled path that
+//!    would match → 307 to an absolute `http://{Host}` URL, else 404;
+//! 4. the handlers in `routes.rs`.
+//!
+//! Responses carry `server: uvicorn`, and all but the plain-text 500s carry
+//! `vary: Origin`, as observed.
+
+use std::future::{Future, IntoFuture};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use chrono::NaiveDateTime;
+
+use crate::jwt::{self, Auth, Verifier};
+use crate::ratelimit::{Limit, RateLimiter};
+use crate::state::{self, Db};
+use crate::{Fault, FaultKind, Options, Request, Smtp, routes};
+
+/// Everything one running stand-in shares between requests and the test API.
+pub(crate) struct App {
+    pub db: Mutex<Db>,
+    pub verifier: Verifier,
+    pub smtp: Mutex<Smtp>,
+    pub limiter: Mutex<RateLimiter>,
+    pub faults: Mutex<Vec<ActiveFault>>,
+    pub log: Mutex<Vec<Request>>,
+    pub opts: Options,
+    pub port: u16,
+}
+
+pub(crate) struct ActiveFault {
+    pub fault: Fault,
+    /// `None`: applies until cleared.
+    pub remaining: Option<usize>,
+}
+
+/// Locks a mutex, shrugging off poisoning: a panicked test thread must not
+/// take the whole stand-in down with it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Keeps the request log bounded for long benchmark runs.
+const MAX_LOGGED_REQUESTS: usize = 200_000;
+/// Bodies larger than this are refused with a 500 (the backend has no limit,
+/// but nothing legitimate comes close).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+impl App {
+    pub fn new(opts: Options, port: u16) -> App {
+        let secret: [u8; 32] = rand::random();
+        App {
+            db: Mutex::new(Db::default()),
+            verifier: Verifier::new(secret.to_vec()),
+            smtp: Mutex::new(opts.smtp),
+            limiter: Mutex::new(RateLimiter::default()),
+            faults: Mutex::new(Vec::new()),
+            log: Mutex::new(Vec::new()),
+            opts,
+            port,
+        }
+    }
+
+    fn limits(&self) -> [Limit; 2] {
+        [
+            Limit {
+                pattern: "/api/auth/dev-token",
+                max: self.opts.dev_token_limit_per_minute,
+                window: Duration::from_secs(60),
+            },
+            Limit {
+                pattern: "/api/invitations/public",
+                max: self.opts.preview_limit_per_hour,
+                window: Duration::from_secs(3600),
+            },
+        ]
+    }
+
+    fn take_fault(&self, method: &str, raw_path: &str) -> Option<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let pos = faults.iter().position(|f| {
+            f.fault
+                .method
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && raw_path.starts_with(&f.fault.path_prefix)
+        })?;
+        let kind = faults[pos].fault.kind.clone();
+        if let Some(left) = faults[pos].remaining.as_mut() {
+            *left -= 1;
+            if *left == 0 {
+                faults.remove(pos);
+            }
+        }
+        Some(kind)
+    }
+}
+
+/// What a handler answers, before it becomes an HTTP response.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Json {
+        status: u16,
+        body: String,
+        extra: Vec<(&'static str, &'static str)>,
+    },
+    NoContent,
+    /// An unhandled exception: `500 text/plain Internal Server Error`.
+    ServerError,
+    Redirect(String),
+    Custom {
+        status: u16,
+        content_type: &'static str,
+        body: String,
+        server: &'static str,
+        vary: bool,
+    },
+}
+
+impl Reply {
+    pub fn json(status: u16, body: String) -> Reply {
+        Reply::Json {
+            status,
+            body,
+            extra: Vec::new(),
+        }
+    }
+
+    /// `HTTPException(status, detail)` → `{"detail": "..."}`.
+    pub fn detail(status: u16, detail: &str) -> Reply {
+        let mut body = String::from("{\"detail\":");
+        crate::pyjson::write_str(&mut body, detail);
+        body.push('}');
+        Reply::json(status, body)
+    }
+
+    /// The protected endpoints' 401.
+    pub fn not_authenticated() -> Reply {
+        Reply::Json {
+            status: 401,
+            body: r#"{"detail":"Not authenticated"}"#.into(),
+            extra: vec![("www-authenticate", "Bearer")],
+        }
+    }
+
+    /// Serialises a response model; a failure would be a server error.
+    pub fn model<T: serde::Serialize + ?Sized>(value: &T) -> Reply {
+        match serde_json::to_string(value) {
+            Ok(body) => Reply::json(200, body),
+            Err(_) => Reply::ServerError,
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            Reply::Json { status, .. } | Reply::Custom { status, .. } => *status,
+            Reply::NoContent => 204,
+            Reply::ServerError => 500,
+            Reply::Redirect(_) => 307,
+        }
+    }
+
+    fn into_response(self) -> Response<Body> {
+        let status = self.status();
+        let mut headers = HeaderMap::new();
+        let server = match &self {
+            Reply::Custom { server, .. } => server,
+            _ => "uvicorn",
+        };
+        headers.insert(header::SERVER, HeaderValue::from_static(server));
+        let vary = match &self {
+            Reply::ServerError => false,
+            Reply::Custom { vary, .. } => *vary,
+            _ => true,
+        };
+        if vary {
+            headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        }
+        let body = match self {
+            Reply::Json { body, extra, .. } => {
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                for (name, value) in extra {
+                    headers.insert(name, HeaderValue::from_static(value));
+                }
+                Body::from(body)
+            }
+            Reply::NoContent => {
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                Body::empty()
+            }
+            Reply::ServerError => {
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                Body::from("Internal Server Error")
+            }
+            Reply::Redirect(location) => {
+                if let Ok(v) = HeaderValue::from_str(&location) {
+                    headers.insert(header::LOCATION, v);
+                }
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+                Body::empty()
+            }
+            Reply::Custom {
+                content_type, body, ..
+            } => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+                Body::from(body)
+            }
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() =
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *response.headers_mut() = headers;
+        response
+    }
+}
+
+/// One request as the handlers see it.
+pub(crate) struct Ctx<'a> {
+    pub app: &'a Arc<App>,
+    /// Path parameters of the matched route, in order.
+    pub params: Vec<String>,
+    pub query: Option<String>,
+    pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub now: NaiveDateTime,
+}
+
+impl Ctx<'_> {
+    /// The caller as `get_current_user_optional` sees them.
+    pub fn auth(&self) -> Auth {
+        jwt::authenticate(
+            &self.app.verifier,
+            self.authorization.as_deref(),
+            self.now.and_utc().timestamp(),
+        )
+    }
+
+    /// The last value of a query parameter, decoded like `parse_qsl`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let query = self.query.as_deref()?;
+        let mut found = None;
+        for field in query.split('&').filter(|f| !f.is_empty()) {
+            let (k, v) = field.split_once('=').unwrap_or((field, ""));
+            if form_decode(k) == name {
+                found = Some(form_decode(v));
+            }
+        }
+        found
+    }
+}
+
+/// The endpoints the stand-in implements.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Endpoint {
+    Api,
+    Health,
+    DevToken,
+    Me,
+    Login,
+    OidcStatus,
+    ListNetworks,
+    CreateNetwork,
+    CreateInvitation,
+    ListInvitations,
+    Preview,
+    Accept,
+    Resend,
+    Revoke,
+}
+
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    endpoint: Endpoint,
+}
+
+/// Registration order matters for the `allow` header of a 405: Starlette uses
+/// the first route whose path matches. This is the backend's order (auth and
+/// networks routers, the invitations router in file order, then the app's
+/// own `/api` and `/api/health`).
+const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/api/auth/dev-token",
+        endpoint: Endpoint::DevToken,
+    },
+    Route {
+        method: "GET",
+        path: "/api/auth/me",
+        endpoint: Endpoint::Me,
+    },
+    Route {
+        method: "GET",
+        path: "/api/auth/login",
+        endpoint: Endpoint::Login,
+    },
+    Route {
+        method: "GET",
+        path: "/api/auth/oidc-status",
+        endpoint: Endpoint::OidcStatus,
+    },
+    Route {
+        method: "GET",
+        path: "/api/networks",
+        endpoint: Endpoint::ListNetworks,
+    },
+    Route {
+        method: "POST",
+        path: "/api/networks",
+        endpoint: Endpoint::CreateNetwork,
+    },
+    Route {
+        method: "POST",
+        path: "/api/invitations",
+        endpoint: Endpoint::CreateInvitation,
+    },
+    Route {
+        method: "GET",
+        path: "/api/invitations",
+        endpoint: Endpoint::ListInvitations,
+    },
+    Route {
+        method: "GET",
+        path: "/api/invitations/public/{token}",
+        endpoint: Endpoint::Preview,
+    },
+    Route {
+        method: "POST",
+        path: "/api/invitations/{token}/accept",
+        endpoint: Endpoint::Accept,
+    },
+    Route {
+        method: "POST",
+        path: "/api/invitations/{invitation_id}/resend",
+        endpoint: Endpoint::Resend,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/invitations/{invitation_id}",
+        endpoint: Endpoint::Revoke,
+    },
+    Route {
+        method: "GET",
+        path: "/api",
+        endpoint: Endpoint::Api,
+    },
+    Route {
+        method: "GET",
+        path: "/api/health",
+        endpoint: Endpoint::Health,
+    },
+];
+
+/// Matches a decoded path against a route template; `{x}` matches one
+/// non-empty segment (Starlette's `[^/]+`).
+fn match_path(template: &str, path: &str) -> Option<Vec<String>> {
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (ts, ps) in t.iter().zip(&p) {
+        if ts.starts_with('{') {
+            if ps.is_empty() {
+                return None;
+            }
+            params.push((*ps).to_string());
+        } else if ts != ps {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+#[derive(Debug, PartialEq)]
+pub(crate) enum Routed {
+    Found(Endpoint, Vec<String>),
+    MethodNotAllowed(&'static str),
+    RedirectTo(String),
+    NotFound,
+}
+
+/// Starlette's `Router.app` decision for a method and decoded path.
+pub(crate) fn route(method: &str, path: &str) -> Routed {
+    let mut partial = None;
+    for r in ROUTES {
+        if let Some(params) = match_path(r.path, path) {
+            if r.method == method {
+                return Routed::Found(r.endpoint, params);
+            }
+            partial.get_or_insert(r.method);
+        }
+    }
+    if let Some(allow) = partial {
+        return Routed::MethodNotAllowed(allow);
+    }
+    if path != "/" {
+        let toggled = if path.ends_with('/') {
+            path.trim_end_matches('/').to_string()
+        } else {
+            format!("{path}/")
+        };
+        if ROUTES
+            .iter()
+            .any(|r| match_path(r.path, &toggled).is_some())
+        {
+            return Routed::RedirectTo(toggled);
+        }
+    }
+    Routed::NotFound
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `urllib.parse.unquote`: `%XX` to bytes, then UTF-8 with replacement.
+pub(crate) fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A query-string component: `+` is a space, then percent-decoding.
+fn form_decode(s: &str) -> String {
+    percent_decode(&s.replace('+', " "))
+}
+
+/// `urllib.parse.quote(url, safe=":/%#?=@[]!$&'()*+,;")`, as Starlette's
+/// `RedirectResponse` applies it to the location.
+fn quote_location(url: &str) -> String {
+    const SAFE: &str = ":/%#?=@[]!$&'()*+,;_.-~";
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        if b.is_ascii_alphanumeric() || SAFE.as_bytes().contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn latin1(v: &HeaderValue) -> String {
+    v.as_bytes().iter().map(|&b| b as char).collect()
+}
+
+async fn handle(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> Response<Body> {
+    let method = req.method().as_str().to_string();
+    let raw_path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
+    let reply = dispatch(&app, peer.ip(), req).await;
+    let status = reply.status();
+    if app.opts.log_requests {
+        eprintln!("{method} {raw_path} {status}");
+    }
+    {
+        let mut log = lock(&app.log);
+        if log.len() >= MAX_LOGGED_REQUESTS {
+            log.remove(0);
+        }
+        log.push(Request {
+            method,
+            path: raw_path,
+            query,
+            had_authorization,
+            status,
+        });
+    }
+    reply.into_response()
+}
+
+async fn dispatch(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> Reply {
+    let method = req.method().as_str().to_string();
+    let raw_path = req.uri().path().to_string();
+    if let Some(kind) = app.take_fault(&method, &raw_path) {
+        match kind {
+            FaultKind::Delay(d) => tokio::time::sleep(d).await,
+            other => return fault_reply(&other),
+        }
+    }
+    let path = percent_decode(&raw_path);
+    let limited = app.limits().into_iter().find(|l| l.matches(&path));
+    if let Some(limit) = limited
+        && !lock(&app.limiter).allow(peer, &limit, Instant::now())
+    {
+        return Reply::ServerError;
+    }
+    let query = req.uri().query().map(str::to_string);
+    match route(&method, &path) {
+        Routed::NotFound => Reply::detail(404, "Not Found"),
+        Routed::MethodNotAllowed(allow) => Reply::Json {
+            status: 405,
+            body: r#"{"detail":"Method Not Allowed"}"#.into(),
+            extra: vec![("allow", allow)],
+        },
+        Routed::RedirectTo(target) => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .map(latin1)
+                .unwrap_or_else(|| format!("127.0.0.1:{}", app.port));
+            let mut url = format!("http://{host}{target}");
+            if let Some(q) = query.as_deref().filter(|q| !q.is_empty()) {
+                url.push('?');
+                url.push_str(q);
+            }
+            Reply::Redirect(quote_location(&url))
+        }
+        Routed::Found(endpoint, params) => {
+            let authorization = req.headers().get(header::AUTHORIZATION).map(latin1);
+            let content_type = req.headers().get(header::CONTENT_TYPE).map(latin1);
+            let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+                Ok(b) => b.to_vec(),
+                Err(_) => return Reply::ServerError,
+            };
+            let ctx = Ctx {
+                app,
+                params,
+                query,
+                authorization,
+                content_type,
+                body,
+                now: state::now_utc(),
+            };
+            routes::handle(endpoint, &ctx)
+        }
+    }
+}
+
+const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n";
+
+fn fault_reply(kind: &FaultKind) -> Reply {
+    match kind {
+        FaultKind::InternalError => Reply::ServerError,
+        FaultKind::HtmlBadGateway => Reply::Custom {
+            status: 502,
+            content_type: "text/html",
+            body: NGINX_502.into(),
+            server: "nginx/1.24.0",
+            vary: false,
+        },
+        FaultKind::MalformedJson => Reply::Custom {
+            status: 200,
+            content_type: "application/json",
+            body: r#"{"id": 1, "email": "trunc"#.into(),
+            server: "uvicorn",
+            vary: true,
+        },
+        FaultKind::WrongShape => Reply::Custom {
+            status: 200,
+            content_type: "application/json",
+            body: r#"{"unexpected":"shape","items":[1,2,3]}"#.into(),
+            server: "uvicorn",
+            vary: true,
+        },
+        // Handled before the reply is chosen.
+        FaultKind::Delay(_) => Reply::ServerError,
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets open connections finish for
+/// up to two seconds.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let router = Router::new().fallback(handle).with_state(app);
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    })
+    .into_future();
+    let deadline = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    tokio::select! {
+        _ = server => {}
+        _ = deadline => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starlette_routing_decisions() {
+        use Endpoint::*;
+        assert_eq!(route("GET", "/api"), Routed::Found(Api, vec![]));
+        assert_eq!(
+            route("GET", "/api/invitations/public/abc"),
+            Routed::Found(Preview, vec!["abc".into()])
+        );
+        assert_eq!(
+            route("POST", "/api/invitations/public/accept"),
+            Routed::Found(Accept, vec!["public".into()])
+        );
+        assert_eq!(
+            route("DELETE", "/api/invitations/public"),
+            Routed::Found(Revoke, vec!["public".into()])
+        );
+        assert_eq!(
+            route("GET", "/api/invitations/5"),
+            Routed::MethodNotAllowed("DELETE")
+        );
+        assert_eq!(
+            route("HEAD", "/api/networks"),
+            Routed::MethodNotAllowed("GET")
+        );
+        // The create route is registered before the list route.
+        assert_eq!(
+            route("PUT", "/api/invitations"),
+            Routed::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            route("GET", "/api/invitations/5/accept"),
+            Routed::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            route("GET", "/api/invitations/"),
+            Routed::RedirectTo("/api/invitations".into())
+        );
+        assert_eq!(
+            route("POST", "/api/invitations/5/resend//"),
+            Routed::RedirectTo("/api/invitations/5/resend".into())
+        );
+        assert_eq!(route("GET", "/api/nope"), Routed::NotFound);
+        assert_eq!(route("GET", "/api/invitations//accept"), Routed::NotFound);
+        assert_eq!(route("GET", "/"), Routed::NotFound);
+    }
+
+    #[test]
+    fn url_helpers() {
+        assert_eq!(percent_decode("/api/invitations/%35"), "/api/invitations/5");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%C3%A9%ZZ"), "é%ZZ");
+        assert_eq!(
+            quote_location("http://127.0.0.1:8/api/é x?a=1"),
+            "http://127.0.0.1:8/api/%C3%A9%20x?a=1"
+        );
+        assert_eq!(form_decode("a+b%20c"), "a b c");
+    }
+}
