@@ -276,6 +276,30 @@ impl Session {
         }
     }
 
+    /// `GET /api/invitations`. A caller without a user record on the server gets `[]`
+    /// (not an error), e.g. a token from `NETINVITE_TOKEN` that never listed networks:
+    /// an empty answer therefore makes sure of the record once and asks again.
+    pub async fn invitations(
+        &mut self,
+        q: &crate::api::ListQuery,
+    ) -> Result<Vec<crate::api::models::Invitation>, CliError> {
+        let list = self
+            .call(|c| {
+                let q = q.clone();
+                async move { c.invitations(&q).await }
+            })
+            .await?;
+        if !list.is_empty() || self.user_record_ensured {
+            return Ok(list);
+        }
+        self.ensure_user_record().await?;
+        self.call(|c| {
+            let q = q.clone();
+            async move { c.invitations(&q).await }
+        })
+        .await
+    }
+
     /// `GET /api/networks` creates the caller's user record on the server.
     pub async fn ensure_user_record(
         &mut self,

@@ -240,12 +240,7 @@ async fn find_pending(
         network_id: Some(network_id),
         status_filter: Some(status::PENDING),
     };
-    let list = session
-        .call(|c| {
-            let q = q.clone();
-            async move { c.invitations(&q).await }
-        })
-        .await?;
+    let list = session.invitations(&q).await?;
     Ok(list
         .into_iter()
         .find(|i| i.email.eq_ignore_ascii_case(email) && i.status == status::PENDING))

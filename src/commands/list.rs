@@ -49,12 +49,7 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         network_id,
         status_filter: server_filter(&wanted),
     };
-    let list = session
-        .call(|c| {
-            let q = q.clone();
-            async move { c.invitations(&q).await }
-        })
-        .await?;
+    let list = session.invitations(&q).await?;
     let now = chrono::Utc::now();
     let pattern = args.email.as_deref().map(str::to_lowercase);
     let mut rows: Vec<Invitation> = list

@@ -146,12 +146,7 @@ pub async fn find_invitations(
         network_id,
         status_filter: None,
     };
-    let all = session
-        .call(|c| {
-            let q = q.clone();
-            async move { c.invitations(&q).await }
-        })
-        .await?;
+    let all = session.invitations(&q).await?;
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         match all.iter().find(|i| i.id == *id) {

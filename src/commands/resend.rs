@@ -139,12 +139,7 @@ async fn wait_for_outcome(
     while started.elapsed() < timeout {
         tokio::time::sleep(delay.min(timeout.saturating_sub(started.elapsed()))).await;
         delay = (delay * 2).min(Duration::from_secs(2));
-        let list = session
-            .call(|c| {
-                let q = q.clone();
-                async move { c.invitations(&q).await }
-            })
-            .await?;
+        let list = session.invitations(&q).await?;
         if let Some(now) = list.into_iter().find(|i| i.id == inv.id) {
             let outcome = now.email_status.clone();
             let keep_inviter = inv.invited_by_email.clone();

@@ -264,3 +264,28 @@ fn login_to_something_else_says_so() {
         .stderr_has("cannot reach");
     w.run(&["login", "--server", "ftp://example.com"]).code(2);
 }
+
+#[test]
+fn a_ci_token_without_a_user_record_still_lists() {
+    let w = World::new();
+    let lab = w.server.add_network("lab", "10.42.0.0/16");
+    w.server.add_invitation(InvitationSeed {
+        email: "seen@example.com".into(),
+        network_id: lab,
+        ..Default::default()
+    });
+    // A system admin whose record does not exist yet: the server answers [] to a list.
+    let token = w
+        .server
+        .mint_token("ci-bot", Some("ci@example.com"), Some("system-admin"), 3600);
+    let v = w
+        .run_with(
+            &["list", "--json"],
+            &[("NETINVITE_TOKEN", &token), ("NETINVITE_SERVER", &w.url())],
+            None,
+        )
+        .ok()
+        .json();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["email"], "seen@example.com");
+}

@@ -207,3 +207,70 @@ fn revoke_several_and_unknown() {
         .json();
     assert_eq!(v.as_array().unwrap().len(), 2);
 }
+
+/// Runs netinvite on a pseudo-terminal (util-linux `script`) and types `keys` once the
+/// prompt is up.
+fn on_a_terminal(w: &World, args: &str, keys: &str) -> Run {
+    let cmd = format!("{BIN} {args} --color never");
+    let shell = format!("(sleep 0.5; printf '{keys}') | script -qec '{cmd}' /dev/null");
+    let mut c = w.command(&[]);
+    c.env_remove("NETINVITE_NO_INPUT");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(shell)
+        .envs(
+            c.get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .output()
+        .expect("script");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn revoke_asks_on_a_terminal_naming_what_it_revokes() {
+    let w = World::signed_in();
+    let a = w.create("ask@example.com", "lab")["id"].as_i64().unwrap();
+    let out = on_a_terminal(&w, &format!("revoke {a}"), "n");
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "Revoke invitation {a} (ask@example.com → lab, pending)?"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(w.server.invitation(a).unwrap()["status"], "pending");
+    let out = on_a_terminal(&w, &format!("revoke {a}"), "y");
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(w.server.invitation(a).unwrap()["status"], "revoked");
+}
+
+#[test]
+fn revoking_what_only_owners_may_revoke_is_exit_5() {
+    let w = World::new();
+    let lab = w.server.add_network("lab", "10.42.0.0/16");
+    let seeded = w.server.add_invitation(InvitationSeed {
+        email: "x@example.com".into(),
+        network_id: lab,
+        ..Default::default()
+    });
+    // May invite (so may list), but is neither owner nor the inviter.
+    w.server.add_user("kim", Some("kim@example.com"), "user");
+    w.server
+        .add_membership(lab, "kim", "member", false, true, false);
+    let token = w
+        .server
+        .mint_token("kim", Some("kim@example.com"), None, 3600);
+    w.run_with(
+        &["revoke", &seeded.id.to_string(), "--yes"],
+        &[("NETINVITE_TOKEN", &token), ("NETINVITE_SERVER", &w.url())],
+        None,
+    )
+    .code(5)
+    .stderr_has("Only the inviter or network owners");
+}
