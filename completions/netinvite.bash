@@ -37,6 +37,9 @@ _netinvite() {
             netinvite,create)
                 cmd="netinvite__subcmd__create"
                 ;;
+            netinvite,doctor)
+                cmd="netinvite__subcmd__doctor"
+                ;;
             netinvite,inspect)
                 cmd="netinvite__subcmd__inspect"
                 ;;
@@ -92,7 +95,7 @@ _netinvite() {
 
     case "${cmd}" in
         netinvite)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept config completions __hold-clipboard"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +516,32 @@ _netinvite() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netinvite__subcmd__doctor)
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netinvite__subcmd__inspect)
             opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -598,7 +627,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__login)
-            opts="-q -v -h -V --with-token --insecure-storage --public-url --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --with-token --insecure-storage --public-url --issuer --client-id --device --browser --bearer --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +635,18 @@ _netinvite() {
             case "${prev}" in
                 --public-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bearer)
+                    COMPREPLY=($(compgen -W "id-token access-token" -- "${cur}"))
                     return 0
                     ;;
                 --server)

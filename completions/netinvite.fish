@@ -48,10 +48,15 @@ complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "resend" -d 'Sen
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "revoke" -d 'Revoke invitations so their links stop working'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "inspect" -d 'Preview an invitation from its link, without signing in'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "accept" -d 'Accept an invitation (as the invitee)'
+complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "doctor" -d 'Check the server, the sign-in set-up, the keyring and the clipboard'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "config" -d 'Show or change profile settings'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "__hold-clipboard" -d 'Hold the clipboard (internal: started by copy-link)'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l public-url -d 'Base URL of the web UI for invitation links, when it differs from the server URL' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l issuer -d 'OIDC issuer URL (default: the profile\'s, or what the server reveals)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l client-id -d 'OIDC client id (default: the profile\'s, or the server\'s own)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l bearer -d 'Which token to send to the server: the ID token (its audience is the client id, which the server checks) or the access token' -r -f -a "id-token\t'The ID token: its audience is the client id, which is what the server checks'
+access-token\t'The access token, for identity providers that put the server\'s client id in it'"
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l profile -d 'Profile to use (see `netinvite config list`)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
@@ -59,11 +64,13 @@ always\t''
 never\t''"
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l with-token -d 'Read a token from standard input instead of signing in'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l insecure-storage -d 'Keep the token in a file readable only by you, instead of the OS keyring'
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l device -d 'Sign in with the device flow: a code to confirm in any browser'
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l browser -d 'Sign in through a browser on this machine (authorization code + PKCE)'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l no-input -d 'Never prompt; fail instead of asking'
-complete -c netinvite -n "__fish_netinvite_using_subcommand login" -s h -l help -d 'Print help'
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -s V -l version -d 'Print version'
 complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -l profile -d 'Profile to use (see `netinvite config list`)' -r
@@ -261,6 +268,17 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -s v -l verb
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -l no-input -d 'Never prompt; fail instead of asking'
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -s h -l help -d 'Print help'
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -s V -l version -d 'Print version'
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l profile -d 'Profile to use (see `netinvite config list`)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l no-input -d 'Never prompt; fail instead of asking'
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -l profile -d 'Profile to use (see `netinvite config list`)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''

@@ -84,6 +84,8 @@ pub enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Accept an invitation (as the invitee)
     Accept(commands::accept::AcceptArgs),
+    /// Check the server, the sign-in set-up, the keyring and the clipboard
+    Doctor(commands::doctor::DoctorArgs),
     /// Show or change profile settings
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),

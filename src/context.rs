@@ -52,6 +52,7 @@ pub struct Session {
     pub bearer: Bearer,
     store: TokenStore,
     bare: Client,
+    config_dir: std::path::PathBuf,
     user_record_ensured: bool,
 }
 
@@ -188,7 +189,14 @@ impl Context {
         let bare = self.client_for(&url)?;
         let store = self.store(&selected);
         let bearer = if selected.saved {
-            auth::bearer(&selected.name, &selected.profile, &store, &bare).await?
+            auth::bearer(
+                &selected.name,
+                &selected.profile,
+                &store,
+                &bare,
+                self.config.dir(),
+            )
+            .await?
         } else {
             auth::env_token().ok_or_else(|| CliError::NotSignedIn {
                 server: selected.profile.server.clone(),
@@ -214,6 +222,7 @@ impl Context {
             bearer,
             store,
             bare,
+            config_dir: self.config.dir().to_path_buf(),
             user_record_ensured: false,
         })
     }
@@ -331,30 +340,14 @@ impl Session {
         if self.bearer.source == Source::Env || !self.selected.saved {
             return Err(rejected);
         }
-        let key = auth::cache_key(&self.selected.name, &self.selected.profile);
-        auth::cache::remove(&key);
-        let stored = self.store.load()?;
-        let kind = auth::bearer_kind(&self.selected.profile);
-        // Another process may have signed in or renewed since this one read its copy.
-        if self.bearer.source == Source::Cache
-            && let Some(t) = &stored
-            && let Some(b) = t.bearer(kind)
-            && b != self.bearer.token.expose()
-        {
-            self.bearer = Bearer {
-                token: crate::secret::Secret::new(b),
-                source: Source::Store,
-                expires_at: t.bearer_expires_at(kind),
-            };
-            self.client = self.bare.with_bearer(self.bearer.token.clone());
-            return Ok(());
-        }
+        let rejected_token = self.bearer.token.clone();
         let renewed = auth::renew(
             &self.selected.name,
             &self.selected.profile,
             &self.store,
             &self.bare,
-            stored.as_ref(),
+            &self.config_dir,
+            Some(rejected_token.expose()),
         )
         .await
         .map_err(|e| match e {

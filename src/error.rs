@@ -89,6 +89,27 @@ pub enum CliError {
     AcceptNeedsSignIn {
         server: String,
     },
+    SignInFailed {
+        reason: String,
+        hint: Option<String>,
+    },
+    SignInDenied,
+    DeviceCodeExpired,
+    StateMismatch,
+    IdTokenInvalid {
+        reason: String,
+    },
+    SessionExpired,
+    AudienceMismatch {
+        client_id: String,
+        audience: Vec<String>,
+    },
+    KeysNotAtServerPath {
+        issuer: String,
+    },
+    TokenNotAccepted {
+        server: String,
+    },
     // -- permission (5)
     PermissionDenied {
         detail: String,
@@ -121,6 +142,10 @@ pub enum CliError {
         status: String,
     },
     // -- server (7)
+    IssuerUnreachable {
+        url: String,
+        message: String,
+    },
     Unreachable {
         url: String,
         message: String,
@@ -214,7 +239,17 @@ impl CliError {
             | RevokeNeedsForce { .. }
             | InvitationExpired
             | InvitationClosed { .. } => CONFLICT,
-            Unreachable { .. }
+            SignInFailed { .. }
+            | SignInDenied
+            | DeviceCodeExpired
+            | StateMismatch
+            | IdTokenInvalid { .. }
+            | SessionExpired
+            | AudienceMismatch { .. }
+            | KeysNotAtServerPath { .. }
+            | TokenNotAccepted { .. } => AUTH,
+            IssuerUnreachable { .. }
+            | Unreachable { .. }
             | Timeout { .. }
             | ServerError { .. }
             | BadAnswer { .. }
@@ -265,6 +300,16 @@ impl CliError {
             RevokeNeedsForce { .. } => "not_pending",
             InvitationExpired => "invitation_expired",
             InvitationClosed { .. } => "invitation_closed",
+            SignInFailed { .. } => "sign_in_failed",
+            SignInDenied => "sign_in_denied",
+            DeviceCodeExpired => "device_code_expired",
+            StateMismatch => "state_mismatch",
+            IdTokenInvalid { .. } => "id_token_invalid",
+            SessionExpired => "session_expired",
+            AudienceMismatch { .. } => "audience_mismatch",
+            KeysNotAtServerPath { .. } => "jwks_not_at_server_path",
+            TokenNotAccepted { .. } => "token_not_accepted",
+            IssuerUnreachable { .. } => "issuer_unreachable",
             Unreachable { .. } => "server_unreachable",
             Timeout { .. } => "timeout",
             ServerError { .. } => "server_error",
@@ -360,6 +405,21 @@ impl CliError {
             }
             InvitationExpired => "this invitation has expired (or is no longer valid)".into(),
             InvitationClosed { status } => format!("this invitation is {status}"),
+            SignInFailed { reason, .. } => format!("sign-in failed: {reason}"),
+            SignInDenied => "sign-in was denied at the identity provider".into(),
+            DeviceCodeExpired => "the device code expired before it was confirmed".into(),
+            StateMismatch => "the sign-in redirect carried a state that netinvite did not send (possible forgery); nothing was stored".into(),
+            IdTokenInvalid { reason } => format!("the identity provider's ID token did not verify: {reason}"),
+            SessionExpired => "the sign-in has expired and could not be renewed".into(),
+            AudienceMismatch { client_id, audience } => format!(
+                "the token's audience ({}) does not include the server's client id {client_id:?}, so the server refuses it",
+                if audience.is_empty() { "none".to_string() } else { audience.join(", ") }
+            ),
+            KeysNotAtServerPath { issuer } => format!(
+                "the identity provider does not publish its keys at {issuer}/.well-known/jwks.json, the only place the server looks: no token from it can pass"
+            ),
+            TokenNotAccepted { server } => format!("{server} does not accept the token from the identity provider"),
+            IssuerUnreachable { url, message } => format!("cannot reach the identity provider {url}: {message}"),
             Unreachable { url, message } => format!("cannot reach {url}: {message}"),
             Timeout { url } => format!("{url} did not answer in time"),
             ServerError {
@@ -460,6 +520,16 @@ impl CliError {
             }
             SignInUnavailable { .. } => return None,
             AcceptNeedsSignIn { server } => format!("netinvite login --server {server}"),
+            SignInFailed { hint, .. } => return hint.clone(),
+            SignInDenied => "run `netinvite login` again and approve the request".into(),
+            DeviceCodeExpired => "run `netinvite login` again and confirm the code within its time".into(),
+            StateMismatch => "run `netinvite login` again; open only the URL netinvite shows".into(),
+            IdTokenInvalid { .. } => "check the issuer and client id (`netinvite doctor`)".into(),
+            SessionExpired => "sign in again: netinvite login".into(),
+            AudienceMismatch { .. } => "sign in with the server's client id (--client-id), or have the identity provider add it to the token's audience; `netinvite config set bearer id-token` sends the ID token, whose audience is the client id".into(),
+            KeysNotAtServerPath { .. } => "serve the identity provider's JWKS at that path (e.g. through a proxy), or use the server's own sign-in token with --with-token".into(),
+            TokenNotAccepted { .. } => "`netinvite doctor` checks the usual causes: audience, key set path, key rotation".into(),
+            IssuerUnreachable { .. } => "check the issuer URL (--issuer) and your network".into(),
             PermissionDenied { .. } => {
                 "ask a network owner or a system admin for the permission".into()
             }

@@ -133,6 +133,11 @@ impl Io {
         }
     }
 
+    /// A line the user must see to go on (a sign-in code), even with `-q`.
+    pub fn always(&self, text: &str) {
+        self.err_line(text);
+    }
+
     /// A note the user should read, e.g. "no email was sent" (silenced by `-q`).
     pub fn note(&self, text: &str) {
         if self.verbosity >= Verbosity::Normal {

@@ -192,6 +192,50 @@ impl Client {
         Ok(())
     }
 
+    /// `GET /api/auth/login`: on an OIDC server, a redirect to the identity provider's
+    /// authorization endpoint carrying the server's `client_id`. The redirect is read,
+    /// not followed.
+    pub async fn login_redirect(&self) -> Result<Option<String>, ApiError> {
+        match self
+            .send(Method::GET, "api/auth/login", None, &[], None)
+            .await
+        {
+            Ok(_) => Ok(None),
+            Err(ApiError::Status {
+                status: 300..=399,
+                location,
+                ..
+            }) => Ok(location),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The server's clock, from the `Date` header of `GET /api/health`.
+    pub async fn server_date(&self) -> Result<Option<String>, ApiError> {
+        let url = self
+            .base
+            .join("api/health")
+            .map_err(|e| ApiError::Transport {
+                url: self.display_url("api/health"),
+                message: e.to_string(),
+                kind: error::TransportKind::Other,
+            })?;
+        let shown = url.to_string();
+        let started = Instant::now();
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| ApiError::transport(&shown, &e))?;
+        self.observe("GET", &shown, Some(resp.status().as_u16()), started, None);
+        Ok(resp
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string))
+    }
+
     /// A GET to any URL (used for OIDC discovery checks); the answer's status and body.
     pub async fn get_absolute(&self, url: &Url) -> Result<(u16, Vec<u8>), ApiError> {
         let started = Instant::now();

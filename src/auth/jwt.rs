@@ -13,6 +13,8 @@ pub struct Claims {
     #[serde(default)]
     pub exp: Option<i64>,
     #[serde(default)]
+    pub iat: Option<i64>,
+    #[serde(default)]
     pub aud: Option<Audience>,
     #[serde(default)]
     pub iss: Option<String>,

@@ -8,6 +8,8 @@
 
 pub mod cache;
 pub mod jwt;
+pub mod lock;
+pub mod oidc;
 pub mod store;
 
 use std::path::Path;
@@ -18,8 +20,27 @@ use crate::error::CliError;
 use crate::secret::Secret;
 pub use store::{TokenSet, TokenStore};
 
-/// Seconds before expiry at which a token is renewed.
+/// Seconds before expiry at which a token is renewed (a quarter of its lifetime for
+/// tokens that live less than four minutes, so short-lived tokens are not renewed on
+/// every call).
 pub const RENEW_MARGIN: i64 = 60;
+
+/// The renewal margin for a token: [`RENEW_MARGIN`], or a quarter of its lifetime.
+pub fn renew_margin(token: &str) -> i64 {
+    match jwt::claims(token).and_then(|c| Some((c.exp?, c.iat?))) {
+        Some((exp, iat)) if exp > iat => RENEW_MARGIN.min((exp - iat) / 4),
+        _ => RENEW_MARGIN,
+    }
+}
+
+/// Whether `tokens` needs renewing before its bearer is sent.
+pub fn needs_renewal(tokens: &TokenSet, kind: BearerKind, now: i64) -> bool {
+    match (tokens.bearer(kind), tokens.bearer_expires_at(kind)) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(b), Some(exp)) => exp - renew_margin(b) <= now,
+    }
+}
 
 /// Where the bearer of a request came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +106,7 @@ pub async fn bearer(
     profile: &Profile,
     store: &TokenStore,
     client: &Client,
+    config_dir: &Path,
 ) -> Result<Bearer, CliError> {
     if let Some(t) = env_token() {
         return Ok(t);
@@ -93,7 +115,7 @@ pub async fn bearer(
     let now = now();
     if uses_cache(profile)
         && let Some(c) = cache::get(&credential)
-        && (c.expires_at == 0 || c.expires_at - RENEW_MARGIN > now)
+        && (c.expires_at == 0 || c.expires_at - renew_margin(&c.bearer) > now)
     {
         return Ok(Bearer {
             token: Secret::new(c.bearer),
@@ -108,8 +130,9 @@ pub async fn bearer(
     };
     let kind = profile.bearer.unwrap_or_default();
     let expires = tokens.bearer_expires_at(kind);
-    let fresh = expires.is_none_or(|e| e - RENEW_MARGIN > now);
-    if fresh && let Some(b) = tokens.bearer(kind) {
+    if !needs_renewal(&tokens, kind, now)
+        && let Some(b) = tokens.bearer(kind)
+    {
         if uses_cache(profile) {
             remember(&credential, b, expires);
         }
@@ -119,39 +142,77 @@ pub async fn bearer(
             expires_at: expires,
         });
     }
-    renew(profile_name, profile, store, client, Some(&tokens)).await
+    renew(profile_name, profile, store, client, config_dir, None).await
 }
 
-/// Gets a new bearer after the current one expired or was refused.
+/// Gets a new bearer after the current one expired or was refused (`rejected` is the
+/// bearer the server refused, if that is why).
+///
+/// Renewal is serialised across processes by a lock file beside the config: whoever
+/// holds it re-reads the store first, so that of 32 parallel invocations one refreshes
+/// and the others use its result (reusing a rotated refresh token would revoke the
+/// whole grant at some issuers).
 pub async fn renew(
     profile_name: &str,
     profile: &Profile,
     store: &TokenStore,
     client: &Client,
-    current: Option<&TokenSet>,
+    config_dir: &Path,
+    rejected: Option<&str>,
 ) -> Result<Bearer, CliError> {
     let credential = cache_key(profile_name, profile);
     cache::remove(&credential);
-    let kind = current.map(|t| t.kind).unwrap_or(profile.auth);
-    match kind {
-        AuthMode::DevToken => {
-            let tokens = fetch_dev_token(client, &profile.server).await?;
-            store.save(&tokens)?;
-            let b = tokens.access_token.clone().unwrap_or_default();
-            if uses_cache(profile) {
-                remember(&credential, &b, tokens.expires_at);
-            }
-            Ok(Bearer {
-                token: Secret::new(b),
-                source: Source::Fresh,
-                expires_at: tokens.expires_at,
-            })
+    let _lock = lock::acquire(config_dir, &credential).await?;
+    let kind = bearer_kind(profile);
+    let latest = store.load()?;
+    if let Some(t) = &latest
+        && let Some(b) = t.bearer(kind)
+        && !needs_renewal(t, kind, now())
+        && rejected.is_none_or(|r| r != b)
+    {
+        let expires_at = t.bearer_expires_at(kind);
+        if uses_cache(profile) {
+            remember(&credential, b, expires_at);
         }
-        AuthMode::Token | AuthMode::Oidc => Err(CliError::TokenRejected {
-            server: profile.server.clone(),
-            from_env: false,
-        }),
+        return Ok(Bearer {
+            token: Secret::new(b),
+            source: Source::Store,
+            expires_at,
+        });
     }
+    let mode = latest.as_ref().map(|t| t.kind).unwrap_or(profile.auth);
+    let fresh = match mode {
+        AuthMode::DevToken => fetch_dev_token(client, &profile.server).await?,
+        AuthMode::Oidc => {
+            let refresh = latest
+                .as_ref()
+                .and_then(|t| t.refresh_token.clone())
+                .ok_or(CliError::SessionExpired)?;
+            let (Some(issuer), Some(client_id)) = (&profile.issuer, &profile.client_id) else {
+                return Err(CliError::SessionExpired);
+            };
+            let provider = oidc::Provider::discover(issuer, client_id).await?;
+            provider.refresh(&refresh).await?
+        }
+        AuthMode::Token => {
+            return Err(CliError::TokenRejected {
+                server: profile.server.clone(),
+                from_env: false,
+            });
+        }
+    };
+    // Saved every time: the refresh token may have been rotated.
+    store.save(&fresh)?;
+    let b = fresh.bearer(kind).unwrap_or_default().to_string();
+    let expires_at = fresh.bearer_expires_at(kind);
+    if uses_cache(profile) {
+        remember(&credential, &b, expires_at);
+    }
+    Ok(Bearer {
+        token: Secret::new(b),
+        source: Source::Fresh,
+        expires_at,
+    })
 }
 
 /// Asks a server without OIDC for its development token.
@@ -199,7 +260,7 @@ pub fn uses_cache(profile: &Profile) -> bool {
 pub fn remember(credential: &str, bearer: &str, expires_at: Option<i64>) {
     let now = now();
     let ttl = match expires_at {
-        Some(e) => (e - RENEW_MARGIN - now).max(0) as u64,
+        Some(e) => (e - renew_margin(bearer) - now).max(0) as u64,
         // A token without an expiry is re-read from the store every hour.
         None => 3600,
     };

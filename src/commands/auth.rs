@@ -35,6 +35,15 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
     let me = session.call(|c| async move { c.me().await }).await?;
     let server = session.server().to_string();
     if !me.authenticated {
+        if session.selected.profile.auth == crate::config::AuthMode::Oidc
+            && session.bearer.source != Source::Env
+        {
+            return Err(crate::commands::login::explain_refusal(
+                &session.selected,
+                session.bearer.token.expose(),
+            )
+            .await);
+        }
         return Err(CliError::TokenRejected {
             server,
             from_env: session.bearer.source == Source::Env,

@@ -1,18 +1,23 @@
 //! `netinvite login` — sign in to a server and store the token set.
 //!
-//! On a server without OIDC (standalone mode) this obtains the server's development
-//! token and says loudly that the server runs without sign-in. `--with-token` takes a
-//! token from standard input instead (never from the command line).
+//! On a server with OIDC this signs in at its identity provider, with the device flow
+//! (where no browser can open, or `--device`) or the browser flow (`--browser`). On a
+//! server without OIDC (standalone mode) it obtains the server's development token and
+//! says loudly that the server runs without sign-in. `--with-token` takes a token from
+//! standard input instead (never from the command line). Whatever the way, the token is
+//! checked against the server before it is stored.
 
 use std::io::Read;
 
 use clap::Args;
 
 use crate::api::Client;
+use crate::auth::oidc::{self, Prompter};
 use crate::auth::{self, TokenSet};
-use crate::config::{AuthMode, Storage, display_url, normalize_server};
+use crate::config::{AuthMode, BearerKind, Storage, display_url, normalize_server};
 use crate::context::{Context, Selected};
 use crate::error::CliError;
+use crate::io::{Io, Spinner, Style};
 use crate::output::json::to_pretty;
 use crate::secret::Secret;
 
@@ -32,6 +37,27 @@ pub struct LoginArgs {
     /// Base URL of the web UI for invitation links, when it differs from the server URL
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+
+    /// OIDC issuer URL (default: the profile's, or what the server reveals)
+    #[arg(long, env = "NETINVITE_ISSUER", value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// OIDC client id (default: the profile's, or the server's own)
+    #[arg(long, env = "NETINVITE_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Sign in with the device flow: a code to confirm in any browser
+    #[arg(long, conflicts_with = "browser")]
+    pub device: bool,
+
+    /// Sign in through a browser on this machine (authorization code + PKCE)
+    #[arg(long)]
+    pub browser: bool,
+
+    /// Which token to send to the server: the ID token (its audience is the client id,
+    /// which the server checks) or the access token
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub bearer: Option<BearerKind>,
 }
 
 pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
@@ -73,20 +99,22 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
                 .oidc_status()
                 .await
                 .map(|s| s.status)
-                .unwrap_or_else(|_| "unknown".into());
-            if mode != "disabled" {
-                return Err(CliError::SignInUnavailable {
-                    server: server.clone(),
-                    reason:
-                        "the server uses OIDC sign-in; pass a token it accepts with --with-token"
-                            .into(),
+                .unwrap_or_else(|e| match e.status() {
+                    Some(503) => "unavailable".into(),
+                    _ => "unknown".into(),
                 });
+            if mode == "disabled" {
+                let t = auth::fetch_dev_token(&bare, &server).await?;
+                ctx.io.warn(&format!(
+                    "{server} runs without sign-in (no OIDC configured): anyone who can reach it gets full admin access"
+                ));
+                t
+            } else {
+                if let Some(b) = args.bearer {
+                    sel.profile.bearer = Some(b);
+                }
+                oidc_sign_in(ctx, &mut sel, &bare, &args).await?
             }
-            let t = auth::fetch_dev_token(&bare, &server).await?;
-            ctx.io.warn(&format!(
-                "{server} runs without sign-in (no OIDC configured): anyone who can reach it gets full admin access"
-            ));
-            t
         }
     };
 
@@ -98,6 +126,9 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::from_api(e, &server))?;
     if !me.authenticated {
+        if tokens.kind == AuthMode::Oidc {
+            return Err(explain_refusal(&sel, &bearer).await);
+        }
         return Err(CliError::TokenRejected {
             server: server.clone(),
             from_env: false,
@@ -154,6 +185,256 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
         ));
     }
     Ok(())
+}
+
+/// Signs in at the server's identity provider and returns the verified token set.
+async fn oidc_sign_in(
+    ctx: &Context,
+    sel: &mut Selected,
+    bare: &Client,
+    args: &LoginArgs,
+) -> Result<TokenSet, CliError> {
+    // What the server reveals: its client id and, through the authorization endpoint,
+    // its issuer. Flags, env and the profile take precedence.
+    let redirect = bare.login_redirect().await.ok().flatten();
+    let server_client_id = redirect.as_deref().and_then(|loc| {
+        url::Url::parse(loc).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "client_id")
+                .map(|(_, v)| v.into_owned())
+        })
+    });
+    let issuer = match args.issuer.clone().or(sel.profile.issuer.clone()) {
+        Some(i) => display_url(&normalize_server(&i)?),
+        None => {
+            let endpoint = redirect
+                .as_deref()
+                .and_then(|l| l.split('?').next())
+                .map(str::to_string);
+            let found = match endpoint {
+                Some(e) => oidc::issuer_for_authorization_endpoint(&e).await,
+                None => None,
+            };
+            found.ok_or_else(|| CliError::Usage {
+                message: format!("{} uses OIDC sign-in, and its issuer could not be found", sel.profile.server),
+                hint: Some("pass it: netinvite login --issuer https://idp.example.com/realms/x (or set NETINVITE_ISSUER)".into()),
+            })?
+        }
+    };
+    let client_id = args
+        .client_id
+        .clone()
+        .or(sel.profile.client_id.clone())
+        .or(server_client_id.clone())
+        .ok_or_else(|| CliError::Usage {
+            message: "which OIDC client id? the server did not reveal its own".into(),
+            hint: Some(
+                "pass it: netinvite login --client-id ID (or set NETINVITE_CLIENT_ID)".into(),
+            ),
+        })?;
+    ctx.io
+        .debug(&format!("issuer {issuer}, client id {client_id}"));
+    let provider = oidc::Provider::discover(&issuer, &client_id).await?;
+    let prompter = TerminalPrompter::new(&ctx.io);
+    let use_browser = args.browser || (!args.device && can_open_browser());
+    let tokens = if use_browser {
+        let wait = std::env::var("NETINVITE_LOGIN_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(std::time::Duration::from_secs(300));
+        provider
+            .browser_flow(&prompter, &|url| open_browser(url), wait)
+            .await?
+    } else {
+        provider.device_flow(&prompter).await?
+    };
+    // The server only takes tokens whose audience holds its own client id.
+    let kind = sel.profile.bearer.unwrap_or_default();
+    let wanted = server_client_id.unwrap_or_else(|| client_id.clone());
+    if let Some(aud) = tokens
+        .bearer(kind)
+        .and_then(auth::jwt::claims)
+        .and_then(|c| c.aud)
+        && !aud.contains(&wanted)
+    {
+        return Err(CliError::AudienceMismatch {
+            client_id: wanted,
+            audience: aud.list(),
+        });
+    }
+    sel.profile.issuer = Some(issuer);
+    sel.profile.client_id = Some(client_id);
+    Ok(tokens)
+}
+
+/// Why an OIDC token the server refused was refused, as far as can be told from here.
+pub async fn explain_refusal(sel: &Selected, bearer: &str) -> CliError {
+    let claims = auth::jwt::claims(bearer);
+    if let (Some(client_id), Some(aud)) = (
+        sel.profile.client_id.as_deref(),
+        claims.as_ref().and_then(|c| c.aud.as_ref()),
+    ) && !aud.contains(client_id)
+    {
+        return CliError::AudienceMismatch {
+            client_id: client_id.to_string(),
+            audience: aud.list(),
+        };
+    }
+    if let Some(issuer) = &sel.profile.issuer {
+        match oidc::server_visible_key_ids(issuer).await {
+            Err(_) => {
+                return CliError::KeysNotAtServerPath {
+                    issuer: issuer.clone(),
+                };
+            }
+            Ok(kids) => {
+                if let Some(kid) = auth::jwt::key_id(bearer)
+                    && !kids.contains(&kid)
+                {
+                    return CliError::SignInFailed {
+                        reason: format!(
+                            "the token is signed with key {kid:?}, which is not in {issuer}/.well-known/jwks.json"
+                        ),
+                        hint: Some("the identity provider may have rotated its keys; the server only reads its key set when it starts".into()),
+                    };
+                }
+            }
+        }
+    }
+    CliError::TokenNotAccepted {
+        server: sel.profile.server.clone(),
+    }
+}
+
+/// Whether a browser can be opened here: `$BROWSER`, a desktop session, macOS, Windows;
+/// not over SSH without a display.
+fn can_open_browser() -> bool {
+    if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty()) {
+        return true;
+    }
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        return std::env::var_os("SSH_CONNECTION").is_none();
+    }
+    let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    display && which("xdg-open")
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+/// Opens `url` with `$BROWSER` (the first of a `:`-separated list; `%s` is replaced),
+/// else the desktop's opener. The URL holds no secret (PKCE sends only the challenge).
+fn open_browser(url: &str) -> bool {
+    use std::process::{Command, Stdio};
+    let mut cmd = if let Some(b) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+        let first = b
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let mut parts = first.split_whitespace();
+        let Some(prog) = parts.next() else {
+            return false;
+        };
+        let mut c = Command::new(prog);
+        let mut replaced = false;
+        for p in parts {
+            if p.contains("%s") {
+                c.arg(p.replace("%s", url));
+                replaced = true;
+            } else {
+                c.arg(p);
+            }
+        }
+        if !replaced {
+            c.arg(url);
+        }
+        c
+    } else if cfg!(target_os = "macos") {
+        let mut c = Command::new("open");
+        c.arg(url);
+        c
+    } else if cfg!(target_os = "windows") {
+        let mut c = Command::new("cmd");
+        c.args(["/C", "start", "", url]);
+        c
+    } else {
+        let mut c = Command::new("xdg-open");
+        c.arg(url);
+        c
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .is_ok()
+}
+
+/// Shows sign-in steps on stderr, with a spinner while waiting.
+struct TerminalPrompter<'a> {
+    io: &'a Io,
+    spinner: std::sync::Mutex<Option<Spinner>>,
+}
+
+impl<'a> TerminalPrompter<'a> {
+    fn new(io: &'a Io) -> Self {
+        Self {
+            io,
+            spinner: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Prompter for TerminalPrompter<'_> {
+    fn device_code(&self, verification_uri: &str, complete: Option<&str>, user_code: &str) {
+        let code = self.io.paint_err(Style::Bold, user_code);
+        // Shown even with -q: without it, sign-in cannot finish.
+        self.io
+            .always(&format!("First copy your one-time code: {code}"));
+        match complete {
+            Some(c) => self.io.always(&format!(
+                "Then open {verification_uri} and enter it, or open {c}"
+            )),
+            None => self
+                .io
+                .always(&format!("Then open {verification_uri} and enter it")),
+        }
+        if can_open_browser()
+            && let Some(c) = complete
+        {
+            open_browser(c);
+        }
+    }
+
+    fn browser_url(&self, url: &str, opened: bool) {
+        if opened {
+            self.io
+                .always("Opening your browser to sign in; if it does not open, visit:");
+        } else {
+            self.io
+                .always("Open this URL in a browser on this machine to sign in:");
+        }
+        self.io.always(&format!("  {url}"));
+    }
+
+    fn waiting(&self, message: &str) {
+        if let Ok(mut s) = self.spinner.lock() {
+            *s = Some(self.io.spinner(message));
+        }
+    }
+
+    fn done_waiting(&self) {
+        if let Ok(mut s) = self.spinner.lock()
+            && let Some(sp) = s.take()
+        {
+            sp.finish();
+        }
+    }
 }
 
 /// `GET /api` must say Nebula Commander, so a typo'd URL fails with a clear message.

@@ -19,18 +19,40 @@ pub async fn run(ctx: &mut Context, _args: LogoutArgs) -> Result<(), CliError> {
         });
     }
     auth::cache::remove(&auth::cache_key(&sel.name, &sel.profile));
-    let removed = ctx.store(&sel).delete()?;
+    let store = ctx.store(&sel);
+    // An OIDC sign-in also ends at the identity provider, when it offers revocation.
+    let mut revoked = false;
+    if let Ok(Some(tokens)) = store.load()
+        && let Some(refresh) = &tokens.refresh_token
+        && let (Some(issuer), Some(client_id)) = (&sel.profile.issuer, &sel.profile.client_id)
+    {
+        match auth::oidc::Provider::discover(issuer, client_id).await {
+            Ok(p) => revoked = p.revoke(refresh).await,
+            Err(e) => ctx.io.warn(&format!(
+                "could not revoke the refresh token at the identity provider: {}",
+                e.message()
+            )),
+        }
+    }
+    let removed = store.delete()?;
     if ctx.io.json {
         let v = serde_json::json!({
             "profile": sel.name,
             "server": sel.profile.server,
             "removed": removed,
+            "revoked_at_issuer": revoked,
         });
         ctx.io.out(&to_pretty(&v))?;
     } else if removed {
         ctx.io.status(&format!(
-            "✓ Signed out of {} (profile {:?})",
-            sel.profile.server, sel.name
+            "✓ Signed out of {} (profile {:?}){}",
+            sel.profile.server,
+            sel.name,
+            if revoked {
+                "; the refresh token is revoked at the identity provider"
+            } else {
+                ""
+            }
         ));
     } else {
         ctx.io.status(&format!(

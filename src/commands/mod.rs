@@ -8,6 +8,7 @@ pub mod completions;
 pub mod config;
 pub mod copy_link;
 pub mod create;
+pub mod doctor;
 pub mod inspect;
 pub mod list;
 pub mod login;
@@ -38,6 +39,7 @@ pub async fn run(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Revoke(a) => revoke::run(ctx, a).await,
         Command::Inspect(a) => inspect::run(ctx, a).await,
         Command::Accept(a) => accept::run(ctx, a).await,
+        Command::Doctor(a) => doctor::run(ctx, a).await,
         Command::Config(a) => config::run(ctx, a),
         Command::Completions(a) => completions::run(ctx, a),
         Command::HoldClipboard => Ok(()),

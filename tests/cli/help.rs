@@ -18,6 +18,7 @@ const COMMANDS: &[&[&str]] = &[
     &["revoke"],
     &["inspect"],
     &["accept"],
+    &["doctor"],
     &["config"],
     &["config", "set"],
     &["completions"],
