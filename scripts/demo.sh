@@ -28,7 +28,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 export NETINVITE_CONFIG_DIR="$DEMO/config" NETINVITE_CLIPBOARD_SECONDS=30
-"$PWD/target/release/netinvite-standin" --seed-demo >"$DEMO/standin.out" 2>"$DEMO/standin.log" &
+# The stand-in runs with its embedded OIDC issuer; the demo's "browser" approves the
+# device code the way a person would, by posting the approval form.
+printf '#!/bin/sh\nexec curl -fsS -o /dev/null -X POST --data approve=yes "$1"\n' >"$DEMO/browser"
+chmod +x "$DEMO/browser"
+export BROWSER="$DEMO/browser"
+"$PWD/target/release/netinvite-standin" --seed-demo --oidc >"$DEMO/standin.out" 2>"$DEMO/standin.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$DEMO/standin.out" 2>/dev/null && break
@@ -38,7 +43,7 @@ URL=$(sed -n 's/^listening on //p' "$DEMO/standin.out")
 [ -n "$URL" ] || { echo "the stand-in did not start" >&2; cat "$DEMO/standin.log" >&2; exit 1; }
 echo "stand-in Nebula Commander API at $URL" >&2
 
-run login --server "$URL"
+run login --server "$URL" --device
 run auth status
 run networks
 say "netinvite create --email ana@example.com --network lab --role member --can-manage-nodes"

@@ -14,25 +14,25 @@ use serde_json::{Value, json};
 
 use crate::{Fault, FaultKind, InvitationSeed, Options, Smtp, StandIn, When};
 
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
@@ -57,7 +57,7 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
 }
 
 /// Sends one request on a fresh connection and reads the whole answer.
-fn send(
+pub(crate) fn send(
     server: &StandIn,
     method: &str,
     target: &str,
@@ -113,7 +113,7 @@ fn send(
     }
 }
 
-fn get(server: &StandIn, target: &str, token: Option<&str>) -> Resp {
+pub(crate) fn get(server: &StandIn, target: &str, token: Option<&str>) -> Resp {
     let auth = token.map(|t| format!("Bearer {t}"));
     let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
     send(server, "GET", target, &headers, None)

@@ -13,17 +13,18 @@
 //!   make jose's own `int()` calls raise a TypeError (`"exp": null`) crash the
 //!   request: a plain-text 500.
 //!
-//! Validation lives in [`Verifier::decode`] so that an embedded OIDC issuer can be
-//! slotted in later: the backend first looks the token's `kid` up in
+//! Validation lives in [`Verifier::decode`]. When an OIDC issuer is trusted,
+//! the backend first looks the token's `kid` up in
 //! `{issuer}/.well-known/jwks.json` and, if found, verifies RS256/384/512 with
-//! `aud` containing the client id; otherwise it falls through to the HS256 path
-//! below. Only the HS256 path exists today.
+//! `aud` containing the client id (`oidc/verify.rs`); otherwise it falls
+//! through to the HS256 path here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::oidc::verify::OidcTrust;
 use crate::pyjson::{self, PyValue};
 
 /// The identity a valid token carries (pydantic's `UserInfo`).
@@ -54,7 +55,7 @@ pub enum Auth {
 
 /// Why a token was not decoded.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Reject {
+pub(crate) enum Reject {
     /// python-jose raised a `JWTError`: treated as "no token".
     Invalid,
     /// python-jose raised something else (TypeError, OverflowError): a 500.
@@ -66,14 +67,37 @@ pub struct Verifier {
     /// Behind a lock so that a test can rotate it, as a restarted server with a new
     /// secret would.
     secret: std::sync::Mutex<Vec<u8>>,
-    // An `oidc: Option<OidcVerifier>` (issuer, client id, cached JWKS) goes here
-    // when the embedded issuer is added; `decode` consults it first.
+    /// The trusted OIDC issuer's keys, consulted before the secret.
+    oidc: Option<OidcTrust>,
 }
 
 impl Verifier {
     pub fn new(secret: Vec<u8>) -> Self {
         Verifier {
             secret: std::sync::Mutex::new(secret),
+            oidc: None,
+        }
+    }
+
+    /// A verifier that also accepts the issuer's RSA-signed tokens.
+    pub fn with_oidc(secret: Vec<u8>, oidc: OidcTrust) -> Self {
+        Verifier {
+            secret: std::sync::Mutex::new(secret),
+            oidc: Some(oidc),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn oidc(&self) -> Option<&OidcTrust> {
+        self.oidc.as_ref()
+    }
+
+    /// Loads what [`authenticate`] will need for this `Authorization` value
+    /// that cannot be had synchronously: the issuer's key set, if the token
+    /// names a key and the set has not been fetched yet.
+    pub async fn prefetch(&self, header: Option<&str>) {
+        if let (Some(oidc), Some(token)) = (&self.oidc, header.and_then(bearer_credentials)) {
+            oidc.prefetch(token).await;
         }
     }
 
@@ -116,43 +140,87 @@ impl Verifier {
 
     /// `decode_token`: the verified claims object of a token.
     fn decode(&self, token: &str, now: i64) -> Result<Vec<(String, PyValue)>, Reject> {
-        // Step 1 (OIDC, later): header has a `kid` found in the issuer's JWKS →
-        // verify RS256/384/512 + exp + aud and return; otherwise continue.
+        // Step 1: a `kid` found in the trusted issuer's key set decides alone.
+        if let Some(outcome) = self.oidc.as_ref().and_then(|o| o.decode(token, now)) {
+            return outcome;
+        }
         // Step 2: the server's own HS256 token.
-        let (signing_input, sig_segment) = token.rsplit_once('.').ok_or(Reject::Invalid)?;
-        let (header_segment, claims_segment) =
-            signing_input.split_once('.').ok_or(Reject::Invalid)?;
-        let header = py_b64url_decode(header_segment).ok_or(Reject::Invalid)?;
-        let header = String::from_utf8(header).map_err(|_| Reject::Invalid)?;
-        let header = pyjson::loads_str(&header).map_err(|_| Reject::Invalid)?;
-        let PyValue::Dict(_) = header else {
-            return Err(Reject::Invalid);
-        };
-        let payload = py_b64url_decode(claims_segment).ok_or(Reject::Invalid)?;
-        let signature = py_b64url_decode(sig_segment).ok_or(Reject::Invalid)?;
-        if header.get("alg") != Some(&PyValue::Str("HS256".into())) {
+        let parts = split_token(token)?;
+        if parts.header.get("alg") != Some(&PyValue::Str("HS256".into())) {
             return Err(Reject::Invalid);
         }
-        let expected = self.mac(signing_input.as_bytes());
-        if !constant_time_eq(&expected, &signature) {
+        let expected = self.mac(parts.signing_input.as_bytes());
+        if !constant_time_eq(&expected, &parts.signature) {
             return Err(Reject::Invalid);
         }
-        let payload = String::from_utf8(payload).map_err(|_| Reject::Invalid)?;
-        let PyValue::Dict(claims) = pyjson::loads_str(&payload).map_err(|_| Reject::Invalid)?
-        else {
-            return Err(Reject::Invalid);
-        };
-        validate_registered_claims(&claims, now)?;
+        let claims = parts.claims()?;
+        validate_registered_claims(&claims, now, Audience::NotExpected)?;
         Ok(claims)
     }
+}
+
+/// A JWS in compact form, decoded but not verified (python-jose's `_load`).
+pub(crate) struct Parts<'a> {
+    pub signing_input: &'a str,
+    /// Always a `PyValue::Dict`.
+    pub header: PyValue,
+    pub payload: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+impl Parts<'_> {
+    /// The payload as a claims object (`jwt.decode` insists on an object).
+    pub fn claims(&self) -> Result<Vec<(String, PyValue)>, Reject> {
+        let payload = std::str::from_utf8(&self.payload).map_err(|_| Reject::Invalid)?;
+        match pyjson::loads_str(payload).map_err(|_| Reject::Invalid)? {
+            PyValue::Dict(claims) => Ok(claims),
+            _ => Err(Reject::Invalid),
+        }
+    }
+}
+
+/// Splits and decodes a token; any failure is jose's `JWSError`.
+pub(crate) fn split_token(token: &str) -> Result<Parts<'_>, Reject> {
+    let (signing_input, sig_segment) = token.rsplit_once('.').ok_or(Reject::Invalid)?;
+    let (header_segment, claims_segment) = signing_input.split_once('.').ok_or(Reject::Invalid)?;
+    let header = py_b64url_decode(header_segment).ok_or(Reject::Invalid)?;
+    let header = String::from_utf8(header).map_err(|_| Reject::Invalid)?;
+    let header = pyjson::loads_str(&header).map_err(|_| Reject::Invalid)?;
+    let PyValue::Dict(_) = header else {
+        return Err(Reject::Invalid);
+    };
+    let payload = py_b64url_decode(claims_segment).ok_or(Reject::Invalid)?;
+    let signature = py_b64url_decode(sig_segment).ok_or(Reject::Invalid)?;
+    Ok(Parts {
+        signing_input,
+        header,
+        payload,
+        signature,
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// python-jose's `_validate_claims` with default options and no audience.
-fn validate_registered_claims(claims: &[(String, PyValue)], now: i64) -> Result<(), Reject> {
+/// What `jwt.decode` was told about the audience.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Audience<'a> {
+    /// No `audience` argument: any `aud` claim fails.
+    NotExpected,
+    /// `audience=client_id`: an `aud` claim must contain it; no claim passes.
+    Expect(&'a str),
+    /// `options={"verify_aud": False}`: `aud` is not looked at.
+    Unchecked,
+}
+
+/// python-jose's `_validate_claims` with default options apart from the
+/// audience (`iat`, `nbf`, `exp`, `aud`, `sub`, `jti`, `at_hash`, in its order).
+pub(crate) fn validate_registered_claims(
+    claims: &[(String, PyValue)],
+    now: i64,
+    audience: Audience<'_>,
+) -> Result<(), Reject> {
     let get = |k: &str| claims.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     if let Some(v) = get("iat") {
         py_int(v)?;
@@ -167,9 +235,30 @@ fn validate_registered_claims(claims: &[(String, PyValue)], now: i64) -> Result<
     {
         return Err(Reject::Invalid);
     }
-    // Any `aud` fails: jose compares it with the (absent) expected audience.
-    if get("aud").is_some() {
-        return Err(Reject::Invalid);
+    if let Some(aud) = get("aud") {
+        let expected = match audience {
+            Audience::Unchecked => None,
+            // jose compares the claim with the (absent) expected audience.
+            Audience::NotExpected => return Err(Reject::Invalid),
+            Audience::Expect(id) => Some(id),
+        };
+        if let Some(expected) = expected {
+            // A string counts as a one-element list; anything but a list
+            // of strings is "Invalid claim format".
+            let contains = match aud {
+                PyValue::Str(s) => s == expected,
+                PyValue::List(items) => {
+                    if !items.iter().all(|i| matches!(i, PyValue::Str(_))) {
+                        return Err(Reject::Invalid);
+                    }
+                    items.contains(&PyValue::Str(expected.to_string()))
+                }
+                _ => return Err(Reject::Invalid),
+            };
+            if !contains {
+                return Err(Reject::Invalid);
+            }
+        }
     }
     // `sub` and `jti`, when present, must be strings.
     for key in ["sub", "jti"] {
@@ -177,6 +266,8 @@ fn validate_registered_claims(claims: &[(String, PyValue)], now: i64) -> Result<
             return Err(Reject::Invalid);
         }
     }
+    // jose checks `at_hash` against the access token it is handed, and the
+    // backend hands it none: any `at_hash` fails ("No access_token provided").
     if get("at_hash").is_some() {
         return Err(Reject::Invalid);
     }
@@ -222,7 +313,7 @@ fn py_int(v: &PyValue) -> Result<i128, Reject> {
 /// `base64.urlsafe_b64decode` after jose's re-padding, with CPython's
 /// non-strict rules: characters outside the alphabet are skipped, and decoding
 /// stops at the first pad that completes a quantum.
-fn py_b64url_decode(segment: &str) -> Option<Vec<u8>> {
+pub(crate) fn py_b64url_decode(segment: &str) -> Option<Vec<u8>> {
     let mut input: Vec<u8> = segment.as_bytes().to_vec();
     let rem = input.len() % 4;
     if rem > 0 {
@@ -272,19 +363,23 @@ fn py_b64url_decode(segment: &str) -> Option<Vec<u8>> {
 ///
 /// `header` is the first `Authorization` header, decoded as latin-1.
 pub fn authenticate(verifier: &Verifier, header: Option<&str>, now: i64) -> Auth {
-    let Some(value) = header.filter(|v| !v.is_empty()) else {
+    let Some(credentials) = header.and_then(bearer_credentials) else {
         return Auth::Anonymous;
     };
-    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-    if scheme.is_empty() || credentials.is_empty() || !scheme.eq_ignore_ascii_case("bearer") {
-        return Auth::Anonymous;
-    }
     let claims = match verifier.decode(credentials, now) {
         Ok(c) => c,
         Err(Reject::Invalid) => return Auth::Anonymous,
         Err(Reject::Crash) => return Auth::Crash,
     };
     user_info(&claims)
+}
+
+/// The credentials of a `Bearer` value as `HTTPBearer` splits it: scheme
+/// matched without regard to case, the rest after the first space.
+pub(crate) fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    (!scheme.is_empty() && !credentials.is_empty() && scheme.eq_ignore_ascii_case("bearer"))
+        .then_some(credentials)
 }
 
 /// Builds `UserInfo(sub=..., email=..., role=..., system_role=...)`.

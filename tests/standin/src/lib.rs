@@ -10,6 +10,26 @@
 //! observation and fault injection. The HTTP behaviour lives in `server.rs`
 //! and `routes.rs`, the data and rules in `state.rs`.
 //!
+//! With [`Options::oidc`] set, the server runs in OIDC mode (api.md 6): it
+//! accepts RS256 tokens whose `kid` is in the issuer's key set and whose
+//! `aud` contains the client id, besides its own HS256 tokens; the dev token
+//! is gone. The issuer is either an external one (say oidc-provider on
+//! loopback) or the stand-in itself, which then serves a small but
+//! standards-shaped issuer at `{url}/oidc` (device flow, code + PKCE,
+//! rotating refresh tokens): see the `oidc` module.
+//!
+//! ```no_run
+//! use netinvite_standin::{EmbeddedIssuer, Oidc, Options, StandIn};
+//!
+//! let server = StandIn::start_with(Options {
+//!     oidc: Some(Oidc::Embedded(EmbeddedIssuer::default())),
+//!     ..Options::default()
+//! });
+//! let issuer = server.issuer_url().unwrap(); // http://127.0.0.1:PORT/oidc
+//! // ... run `netinvite login --device`; once it shows its user code:
+//! assert!(server.approve_device("WXYZ-ABCD"));
+//! ```
+//!
 //! ```no_run
 //! use netinvite_standin::{InvitationSeed, StandIn};
 //!
@@ -23,7 +43,9 @@
 //! ```
 
 mod email;
+mod http_client;
 mod jwt;
+mod oidc;
 mod pyjson;
 mod ratelimit;
 mod routes;
@@ -86,6 +108,69 @@ pub struct Options {
     pub port: u16,
     /// Tokio worker threads; 1 runs a single-threaded runtime.
     pub worker_threads: usize,
+    /// `None`: standalone (dev-token) mode. Otherwise the issuer whose
+    /// tokens the server accepts.
+    pub oidc: Option<Oidc>,
+}
+
+/// The OIDC issuer the server trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Oidc {
+    /// The stand-in is its own issuer at `{url}/oidc`.
+    Embedded(EmbeddedIssuer),
+    /// Trust an external issuer (e.g. oidc-provider on loopback, plain
+    /// http): its keys come from `{issuer}/.well-known/jwks.json`, fetched
+    /// once; login and oidc-status read its discovery document.
+    External { issuer: String, client_id: String },
+}
+
+/// The embedded issuer's settings. Use `..EmbeddedIssuer::default()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedIssuer {
+    /// The one registered (public) client; the server trusts this id too.
+    pub client_id: String,
+    /// The account that signs in (whoever approves, the issuer signs in
+    /// this account; see [`StandIn::set_oidc_account`]).
+    pub sub: String,
+    /// Its email; it appears in tokens when the `email` scope is granted.
+    pub email: Option<String>,
+    /// Its top-level `system_role` claim (always in ID tokens when set).
+    pub system_role: Option<String>,
+    pub id_token_ttl_secs: i64,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub device_code_ttl_secs: i64,
+    /// The `interval` the device authorization answers; polling faster than
+    /// this answers `slow_down`.
+    pub device_interval_secs: u64,
+    /// `true`: `GET /oidc/auth` redirects straight back with a code.
+    /// `false`: it shows a page whose form posts `approve=yes|no` to
+    /// `/oidc/auth/decision`.
+    pub auto_approve_code_flow: bool,
+    /// Put an `at_hash` claim in ID tokens, as Keycloak (and older
+    /// oidc-provider versions; not 9.13) does from the token endpoint. The backend's
+    /// python-jose rejects such ID tokens (it is never handed the access
+    /// token to check the hash against), so this is off by default; turn it
+    /// on to reproduce that failure.
+    pub id_token_at_hash: bool,
+}
+
+impl Default for EmbeddedIssuer {
+    fn default() -> Self {
+        EmbeddedIssuer {
+            client_id: "netinvite".into(),
+            sub: "alice".into(),
+            email: Some("alice@netinvite.test".into()),
+            system_role: Some("system-admin".into()),
+            id_token_ttl_secs: 300,
+            access_token_ttl_secs: 300,
+            refresh_token_ttl_secs: 86_400,
+            device_code_ttl_secs: 600,
+            device_interval_secs: 1,
+            auto_approve_code_flow: true,
+            id_token_at_hash: false,
+        }
+    }
 }
 
 impl Default for Options {
@@ -101,6 +186,7 @@ impl Default for Options {
             log_requests: false,
             port: 0,
             worker_threads: 1,
+            oidc: None,
         }
     }
 }
@@ -478,6 +564,95 @@ impl StandIn {
     /// Forgets all rate-limit history.
     pub fn reset_rate_limits(&self) {
         lock(&self.app.limiter).reset();
+    }
+
+    /// The issuer the server trusts: `http://127.0.0.1:PORT/oidc` for the
+    /// embedded one, the configured URL for an external one, `None` in
+    /// standalone mode.
+    pub fn issuer_url(&self) -> Option<String> {
+        if let Some(issuer) = &self.app.issuer {
+            return Some(issuer.url().to_string());
+        }
+        self.app.oidc.as_ref().map(|o| o.issuer().to_string())
+    }
+
+    /// An ID token signed with the embedded issuer's key (header `kid`
+    /// included): `iss` = this server's `/oidc`, `sub`, `email` (with
+    /// `email_verified`), `system_role`, `aud` (none if `None`), `iat`, and
+    /// `exp` = now + `ttl_secs` (negative for an expired one). Works in any
+    /// mode; the server accepts it only with the embedded issuer (or an
+    /// external one that serves the same key).
+    pub fn mint_oidc_id_token(
+        &self,
+        sub: &str,
+        email: Option<&str>,
+        system_role: Option<&str>,
+        aud: Option<&str>,
+        ttl_secs: i64,
+    ) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let mut claims = serde_json::json!({
+            "iss": format!("{}/oidc", self.url()),
+            "sub": sub,
+            "iat": now,
+            "exp": now.saturating_add(ttl_secs),
+        });
+        if let Some(a) = aud {
+            claims["aud"] = serde_json::json!(a);
+        }
+        if let Some(e) = email {
+            claims["email"] = serde_json::json!(e);
+            claims["email_verified"] = serde_json::json!(true);
+        }
+        if let Some(r) = system_role {
+            claims["system_role"] = serde_json::json!(r);
+        }
+        oidc::keys::embedded().sign_jwt(&claims, true)
+    }
+
+    /// Signs arbitrary claims with the embedded issuer's key (RS256, its
+    /// `kid` in the header), for tokens `mint_oidc_id_token` cannot express.
+    pub fn sign_oidc_claims(&self, claims: &serde_json::Value) -> String {
+        oidc::keys::embedded().sign_jwt(claims, true)
+    }
+
+    /// Approves a pending device authorization, as the user would on the
+    /// verification page. False if the code is unknown, expired or already
+    /// decided (or there is no embedded issuer).
+    pub fn approve_device(&self, user_code: &str) -> bool {
+        self.app
+            .issuer
+            .as_ref()
+            .is_some_and(|i| i.decide_device(user_code, true))
+    }
+
+    /// Denies a pending device authorization; polling then answers
+    /// `access_denied`.
+    pub fn deny_device(&self, user_code: &str) -> bool {
+        self.app
+            .issuer
+            .as_ref()
+            .is_some_and(|i| i.decide_device(user_code, false))
+    }
+
+    /// Makes the authorization endpoint redirect with
+    /// `error=access_denied`, as if the user had refused.
+    pub fn set_code_flow_denied(&self, denied: bool) {
+        if let Some(issuer) = &self.app.issuer {
+            issuer.set_code_flow_denied(denied);
+        }
+    }
+
+    /// Changes the account the embedded issuer signs in from now on
+    /// (existing grants keep theirs).
+    pub fn set_oidc_account(&self, sub: &str, email: Option<&str>, system_role: Option<&str>) {
+        if let Some(issuer) = &self.app.issuer {
+            issuer.set_account(oidc::issuer::Account {
+                sub: sub.to_string(),
+                email: email.map(str::to_string),
+                system_role: system_role.map(str::to_string),
+            });
+        }
     }
 }
 

@@ -1,25 +1,35 @@
 //! `netinvite-standin`: runs the stand-in server as a process, for the demo
 //! and the benchmark scripts.
 //!
-//! Prints exactly one line, `listening on http://127.0.0.1:PORT`, on stdout
-//! once the port is bound, logs `METHOD PATH STATUS` per request on stderr
-//! (never the Authorization header) and exits cleanly on SIGTERM or SIGINT.
+//! Prints `listening on http://127.0.0.1:PORT` as its first stdout line once
+//! the port is bound (with `--oidc`, a second line `issuer
+//! http://127.0.0.1:PORT/oidc` follows), logs `METHOD PATH STATUS` per request
+//! on stderr (never the Authorization header) and exits cleanly on SIGTERM or
+//! SIGINT.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use netinvite_standin::chrono::TimeDelta;
-use netinvite_standin::{InvitationSeed, Options, Smtp, StandIn, When};
+use netinvite_standin::{EmbeddedIssuer, InvitationSeed, Oidc, Options, Smtp, StandIn, When};
 
 const USAGE: &str = "\
 usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
                          [--smtp off|failing|working] [--port-file PATH]
+                         [--oidc [--oidc-ttl SECONDS]
+                          | --oidc-issuer URL] [--oidc-client-id ID]
 
   --port N               port on 127.0.0.1 (default 0: any free port)
   --seed-demo            networks lab and office plus invitations of every status
   --seed-invitations N   N extra invitations across the networks (benchmarks)
   --smtp MODE            simulated SMTP: off (default), failing, working
   --port-file PATH       write the port to PATH once listening
+  --oidc                 OIDC mode with the embedded issuer at /oidc (signs in
+                         alice@netinvite.test, system-admin)
+  --oidc-issuer URL      OIDC mode trusting an external issuer (http:// only)
+  --oidc-client-id ID    the client id the server trusts (default netinvite)
+  --oidc-ttl SECONDS     ID and access token lifetime of the embedded issuer
+                         (default 300)
 ";
 
 #[derive(Debug, Default)]
@@ -29,10 +39,55 @@ struct Args {
     seed_invitations: usize,
     smtp: Smtp,
     port_file: Option<String>,
+    oidc: Option<Oidc>,
+}
+
+/// The OIDC flags as given, before they are checked against each other.
+#[derive(Debug, Default)]
+struct OidcFlags {
+    embedded: bool,
+    issuer: Option<String>,
+    client_id: Option<String>,
+    ttl: Option<i64>,
+}
+
+impl OidcFlags {
+    fn resolve(self) -> Result<Option<Oidc>, String> {
+        match (self.embedded, self.issuer) {
+            (true, Some(_)) => Err("--oidc and --oidc-issuer exclude each other".into()),
+            (true, None) => {
+                let defaults = EmbeddedIssuer::default();
+                let ttl = self.ttl.unwrap_or(defaults.id_token_ttl_secs);
+                Ok(Some(Oidc::Embedded(EmbeddedIssuer {
+                    client_id: self.client_id.unwrap_or(defaults.client_id.clone()),
+                    id_token_ttl_secs: ttl,
+                    access_token_ttl_secs: ttl,
+                    ..defaults
+                })))
+            }
+            (false, Some(issuer)) => {
+                if self.ttl.is_some() {
+                    return Err("--oidc-ttl applies to the embedded issuer (--oidc) only".into());
+                }
+                if !issuer.starts_with("http://") {
+                    return Err(format!("--oidc-issuer must be an http:// URL: {issuer}"));
+                }
+                Ok(Some(Oidc::External {
+                    issuer: issuer.trim_end_matches('/').to_string(),
+                    client_id: self.client_id.unwrap_or_else(|| "netinvite".into()),
+                }))
+            }
+            (false, None) if self.client_id.is_some() || self.ttl.is_some() => {
+                Err("--oidc-client-id and --oidc-ttl need --oidc or --oidc-issuer".into())
+            }
+            (false, None) => Ok(None),
+        }
+    }
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut args = Args::default();
+    let mut oidc = OidcFlags::default();
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
@@ -63,10 +118,23 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                 }
             }
             "--port-file" => args.port_file = Some(value("--port-file")?),
+            "--oidc" => oidc.embedded = true,
+            "--oidc-issuer" => oidc.issuer = Some(value("--oidc-issuer")?),
+            "--oidc-client-id" => oidc.client_id = Some(value("--oidc-client-id")?),
+            "--oidc-ttl" => {
+                let v = value("--oidc-ttl")?;
+                oidc.ttl = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|t| *t > 0)
+                        .ok_or_else(|| format!("invalid --oidc-ttl: {v}"))?,
+                );
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
+    args.oidc = oidc.resolve()?;
     Ok(args)
 }
 
@@ -219,6 +287,7 @@ fn main() -> ExitCode {
         log_requests: true,
         port: args.port,
         worker_threads: 2,
+        oidc: args.oidc.clone(),
         ..Options::default()
     }) {
         Ok(s) => s,
@@ -249,6 +318,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!("listening on {}", server.url());
+    if let (Some(Oidc::Embedded(_)), Some(issuer)) = (&args.oidc, server.issuer_url()) {
+        println!("issuer {issuer}");
+    }
     let _ = std::io::stdout().flush();
     signals.block_on(wait_for_signal());
     drop(server);
@@ -286,5 +358,53 @@ mod tests {
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert_eq!(parse(&["--help"]).unwrap_err(), "");
+        assert_eq!(parse(&[]).unwrap().oidc, None);
+    }
+
+    #[test]
+    fn oidc_flags() {
+        let Some(Oidc::Embedded(e)) = parse(&["--oidc", "--oidc-ttl", "30"]).unwrap().oidc else {
+            panic!("embedded issuer expected");
+        };
+        assert_eq!((e.id_token_ttl_secs, e.access_token_ttl_secs), (30, 30));
+        assert_eq!(e.client_id, "netinvite");
+        assert_eq!(e.refresh_token_ttl_secs, 86_400);
+        let Some(Oidc::Embedded(e)) = parse(&["--oidc", "--oidc-client-id=cli"]).unwrap().oidc
+        else {
+            panic!("embedded issuer expected");
+        };
+        assert_eq!((e.client_id.as_str(), e.id_token_ttl_secs), ("cli", 300));
+        assert_eq!(
+            parse(&[
+                "--oidc-issuer",
+                "http://127.0.0.1:9400/",
+                "--oidc-client-id",
+                "nc"
+            ])
+            .unwrap()
+            .oidc,
+            Some(Oidc::External {
+                issuer: "http://127.0.0.1:9400".into(),
+                client_id: "nc".into()
+            })
+        );
+        let Some(Oidc::External { client_id, .. }) =
+            parse(&["--oidc-issuer=http://h:1"]).unwrap().oidc
+        else {
+            panic!("external issuer expected");
+        };
+        assert_eq!(client_id, "netinvite");
+        for bad in [
+            &["--oidc", "--oidc-issuer", "http://h:1"][..],
+            &["--oidc-issuer", "https://idp.example"],
+            &["--oidc-issuer", "http://h:1", "--oidc-ttl", "5"],
+            &["--oidc-ttl", "5"],
+            &["--oidc-client-id", "x"],
+            &["--oidc", "--oidc-ttl", "0"],
+            &["--oidc", "--oidc-ttl", "soon"],
+            &["--oidc-issuer"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

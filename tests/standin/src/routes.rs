@@ -27,6 +27,8 @@ pub(crate) fn handle(endpoint: Endpoint, ctx: &Ctx) -> Reply {
         Endpoint::Health => Reply::json(200, r#"{"status":"healthy"}"#.into()),
         Endpoint::DevToken => dev_token(ctx),
         Endpoint::Me => me(ctx),
+        // With OIDC configured, login and oidc-status are answered by
+        // `oidc::api` before this point.
         Endpoint::Login => Reply::detail(
             501,
             "OIDC not configured. Use /api/auth/dev-token for development.",
@@ -94,6 +96,10 @@ fn dev_token(ctx: &Ctx) -> Reply {
     // The endpoint also resolves the optional user, which can crash.
     if ctx.auth() == Auth::Crash {
         return Reply::ServerError;
+    }
+    // With an issuer configured the endpoint does not exist (lower-case f).
+    if ctx.app.oidc.is_some() {
+        return Reply::detail(404, "Not found");
     }
     let ttl = ctx.app.opts.dev_token_ttl_secs;
     let exp = ctx.now.and_utc().timestamp() + ttl;

@@ -5,13 +5,18 @@
 //!
 //! 1. injected faults (a stand-in for a flaky proxy in front of the backend);
 //! 2. the rate-limit middleware, which sees every method before routing;
-//! 3. Starlette's router: exact match → handler, path match with another method →
+//! 3. with an embedded issuer, paths under `/oidc` go to it (`oidc/endpoints.rs`):
+//!    it is a separate service that merely shares the port;
+//! 4. Starlette's router: exact match → handler, path match with another method →
 //!    405 with the `allow` of the *first* such route, a slash-toggled path that
 //!    would match → 307 to an absolute `http://{Host}` URL, else 404;
-//! 4. the handlers in `routes.rs`.
+//! 5. in OIDC mode, the external issuer's key set is fetched if the token
+//!    needs it and has not been (the token check itself is synchronous), and
+//!    login and oidc-status are answered by `oidc/api.rs`;
+//! 6. the handlers in `routes.rs`.
 //!
-//! Responses carry `server: uvicorn`, and all but the plain-text 500s carry
-//! `vary: Origin`, as observed.
+//! Backend responses carry `server: uvicorn`, and all but the plain-text 500s
+//! carry `vary: Origin`, as observed; the issuer's carry neither.
 
 use std::future::{Future, IntoFuture};
 use std::net::{IpAddr, SocketAddr};
@@ -25,9 +30,13 @@ use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use chrono::NaiveDateTime;
 
 use crate::jwt::{self, Auth, Verifier};
+use crate::oidc::api::BackendOidc;
+use crate::oidc::endpoints::{self as issuer_endpoints, IssuerRequest};
+use crate::oidc::issuer::Issuer;
+use crate::oidc::verify::OidcTrust;
 use crate::ratelimit::{Limit, RateLimiter};
 use crate::state::{self, Db};
-use crate::{Fault, FaultKind, Options, Request, Smtp, routes};
+use crate::{Fault, FaultKind, Oidc, Options, Request, Smtp, routes};
 
 /// Everything one running stand-in shares between requests and the test API.
 pub(crate) struct App {
@@ -37,6 +46,10 @@ pub(crate) struct App {
     pub limiter: Mutex<RateLimiter>,
     pub faults: Mutex<Vec<ActiveFault>>,
     pub log: Mutex<Vec<Request>>,
+    /// The embedded issuer, when the stand-in is its own IdP.
+    pub issuer: Option<Issuer>,
+    /// The backend's OIDC settings, when an issuer is configured.
+    pub oidc: Option<BackendOidc>,
     pub opts: Options,
     pub port: u16,
 }
@@ -61,14 +74,35 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 
 impl App {
     pub fn new(opts: Options, port: u16) -> App {
-        let secret: [u8; 32] = rand::random();
+        let secret = rand::random::<[u8; 32]>().to_vec();
+        let (verifier, issuer, oidc) = match &opts.oidc {
+            None => (Verifier::new(secret), None, None),
+            Some(Oidc::Embedded(cfg)) => {
+                let issuer = Issuer::new(format!("http://127.0.0.1:{port}/oidc"), cfg.clone());
+                let backend =
+                    BackendOidc::new(issuer.url(), &cfg.client_id, Some(issuer.discovery()));
+                let trust = OidcTrust::embedded(&cfg.client_id);
+                (
+                    Verifier::with_oidc(secret, trust),
+                    Some(issuer),
+                    Some(backend),
+                )
+            }
+            Some(Oidc::External { issuer, client_id }) => (
+                Verifier::with_oidc(secret, OidcTrust::remote(issuer, client_id)),
+                None,
+                Some(BackendOidc::new(issuer, client_id, None)),
+            ),
+        };
         App {
             db: Mutex::new(Db::default()),
-            verifier: Verifier::new(secret.to_vec()),
+            verifier,
             smtp: Mutex::new(opts.smtp),
             limiter: Mutex::new(RateLimiter::default()),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
+            issuer,
+            oidc,
             opts,
             port,
         }
@@ -119,13 +153,24 @@ pub(crate) enum Reply {
     NoContent,
     /// An unhandled exception: `500 text/plain Internal Server Error`.
     ServerError,
-    Redirect(String),
+    /// A Starlette `RedirectResponse` (307 for slash redirects, 302 from authlib).
+    Redirect {
+        status: u16,
+        location: String,
+    },
     Custom {
         status: u16,
         content_type: &'static str,
         body: String,
         server: &'static str,
         vary: bool,
+    },
+    /// Exactly these headers and body: the embedded issuer's answers, which
+    /// do not come from uvicorn.
+    Http {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
     },
 }
 
@@ -165,16 +210,35 @@ impl Reply {
 
     fn status(&self) -> u16 {
         match self {
-            Reply::Json { status, .. } | Reply::Custom { status, .. } => *status,
+            Reply::Json { status, .. }
+            | Reply::Custom { status, .. }
+            | Reply::Http { status, .. }
+            | Reply::Redirect { status, .. } => *status,
             Reply::NoContent => 204,
             Reply::ServerError => 500,
-            Reply::Redirect(_) => 307,
         }
     }
 
     fn into_response(self) -> Response<Body> {
         let status = self.status();
         let mut headers = HeaderMap::new();
+        if let Reply::Http {
+            headers: given,
+            body,
+            ..
+        } = self
+        {
+            for (name, value) in given {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    headers.insert(name, v);
+                }
+            }
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            *response.headers_mut() = headers;
+            return response;
+        }
         let server = match &self {
             Reply::Custom { server, .. } => server,
             _ => "uvicorn",
@@ -213,7 +277,7 @@ impl Reply {
                 );
                 Body::from("Internal Server Error")
             }
-            Reply::Redirect(location) => {
+            Reply::Redirect { location, .. } => {
                 if let Ok(v) = HeaderValue::from_str(&location) {
                     headers.insert(header::LOCATION, v);
                 }
@@ -226,6 +290,8 @@ impl Reply {
                 headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
                 Body::from(body)
             }
+            // Answered above.
+            Reply::Http { body, .. } => Body::from(body),
         };
         let mut response = Response::new(body);
         *response.status_mut() =
@@ -458,7 +524,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
 }
 
 /// A query-string component: `+` is a space, then percent-decoding.
-fn form_decode(s: &str) -> String {
+pub(crate) fn form_decode(s: &str) -> String {
     percent_decode(&s.replace('+', " "))
 }
 
@@ -495,6 +561,12 @@ async fn handle(
     if app.opts.log_requests {
         eprintln!("{method} {raw_path} {status}");
     }
+    // Codes in the issuer's URLs are credentials: keep them out of the log.
+    let query = if issuer_endpoints::owns(&percent_decode(&raw_path)) {
+        query.map(|q| issuer_endpoints::redact_query(&q))
+    } else {
+        query
+    };
     {
         let mut log = lock(&app.log);
         if log.len() >= MAX_LOGGED_REQUESTS {
@@ -528,6 +600,26 @@ async fn dispatch(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> 
         return Reply::ServerError;
     }
     let query = req.uri().query().map(str::to_string);
+    if let Some(issuer) = &app.issuer
+        && issuer_endpoints::owns(&path)
+    {
+        let authorization = req.headers().get(header::AUTHORIZATION).map(latin1);
+        let content_type = req.headers().get(header::CONTENT_TYPE).map(latin1);
+        let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_BODY).await else {
+            return Reply::ServerError;
+        };
+        return issuer_endpoints::handle(
+            issuer,
+            &IssuerRequest {
+                method: &method,
+                path: &path,
+                query: query.as_deref(),
+                authorization: authorization.as_deref(),
+                content_type: content_type.as_deref(),
+                body: &body,
+            },
+        );
+    }
     match route(&method, &path) {
         Routed::NotFound => Reply::detail(404, "Not Found"),
         Routed::MethodNotAllowed(allow) => Reply::Json {
@@ -546,15 +638,33 @@ async fn dispatch(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> 
                 url.push('?');
                 url.push_str(q);
             }
-            Reply::Redirect(quote_location(&url))
+            Reply::Redirect {
+                status: 307,
+                location: quote_location(&url),
+            }
         }
         Routed::Found(endpoint, params) => {
             let authorization = req.headers().get(header::AUTHORIZATION).map(latin1);
             let content_type = req.headers().get(header::CONTENT_TYPE).map(latin1);
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .map(latin1)
+                .unwrap_or_else(|| format!("127.0.0.1:{}", app.port));
             let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
                 Ok(b) => b.to_vec(),
                 Err(_) => return Reply::ServerError,
             };
+            // An external issuer's key set is fetched (once) before any
+            // handler decides on the token.
+            app.verifier.prefetch(authorization.as_deref()).await;
+            if let Some(oidc) = &app.oidc {
+                match endpoint {
+                    Endpoint::OidcStatus => return oidc.status().await,
+                    Endpoint::Login => return oidc.login(&host).await,
+                    _ => {}
+                }
+            }
             let ctx = Ctx {
                 app,
                 params,

@@ -1,0 +1,367 @@
+//! OIDC sign-in against a real issuer (oidc-provider): device flow, browser flow,
+//! refresh, 32 parallel invocations at expiry, and every failure's message and status.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use netinvite_standin::Oidc;
+
+use crate::idp::{Browser, Idp, stderr_lines};
+use crate::support::*;
+
+/// A stand-in API that trusts `idp` with client id `netinvite`, like a real server
+/// configured with that issuer.
+fn world_trusting(idp: &Idp) -> World {
+    let w = World::with(Options {
+        oidc: Some(Oidc::External {
+            issuer: idp.issuer.clone(),
+            client_id: "netinvite".into(),
+        }),
+        ..Default::default()
+    });
+    w.server.add_network("lab", "10.42.0.0/16");
+    w
+}
+
+fn spawn(w: &World, args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut c = w.command(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn netinvite")
+}
+
+fn finish(mut child: Child, mut seen: String, rx: std::sync::mpsc::Receiver<String>) -> Run {
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("netinvite login did not finish; stderr so far:\n{seen}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    while let Ok(l) = rx.try_recv() {
+        seen.push_str(&l);
+        seen.push('\n');
+    }
+    let mut stdout = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        use std::io::Read;
+        let _ = o.read_to_string(&mut stdout);
+    }
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr: seen,
+    }
+}
+
+/// Waits for a stderr line containing `needle`; returns it and everything seen so far.
+fn wait_line(rx: &std::sync::mpsc::Receiver<String>, seen: &mut String, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&l);
+            seen.push('\n');
+            if l.contains(needle) {
+                return l;
+            }
+        }
+    }
+    panic!("no line with {needle:?}; stderr:\n{seen}");
+}
+
+/// Device flow through the real issuer; the test confirms the code like a person would.
+fn device_login(w: &World, idp: &Idp, extra: &[&str]) -> Run {
+    let url = w.url();
+    let mut args = vec!["login", "--server", url.as_str(), "--device"];
+    args.extend_from_slice(extra);
+    let mut child = spawn(w, &args, &[]);
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    let line = wait_line(&rx, &mut seen, "user_code=");
+    let code = line
+        .split("user_code=")
+        .nth(1)
+        .unwrap()
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_string();
+    let code = url::form_urlencoded::parse(format!("c={code}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    // A denied or expired request ends on another page; netinvite's answer is what counts.
+    let _ = Browser::default().confirm_device_code(&idp.issuer, &code);
+    finish(child, seen, rx)
+}
+
+#[test]
+fn device_flow_signs_in_and_discovers_issuer_and_client_id() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let out = device_login(&w, &idp, &["-v"]).ok();
+    assert!(
+        out.stderr.contains("First copy your one-time code"),
+        "{}",
+        out.stderr
+    );
+    let v = w.run(&["auth", "status", "--json"]).ok().json();
+    assert_eq!(v["mode"], "oidc");
+    assert_eq!(v["email"], "alice@netinvite.test");
+    assert_eq!(v["system_role"], "system-admin");
+    // Signed in for real: the server accepts the ID token.
+    w.create("ana@example.com", "lab");
+    // The token set (with its refresh token) is in the keyring only.
+    let token = w.run(&["auth", "token"]).ok().stdout.trim().to_string();
+    assert!(!out.stderr.contains(&token) && !out.stdout.contains(&token));
+    let config = std::fs::read_to_string(w.config_dir().join("config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("issuer = \"{}\"", idp.issuer)),
+        "{config}"
+    );
+    assert!(config.contains("client_id = \"netinvite\""));
+    assert!(!config.contains(token.rsplit('.').next().unwrap()));
+}
+
+#[test]
+fn browser_flow_signs_in_through_the_loopback_listener() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let dir = tempfile::tempdir().unwrap();
+    let url_file = dir.path().join("url");
+    let opener = dir.path().join("open.sh");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > {}\n", url_file.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let url = w.url();
+    let mut child = spawn(
+        &w,
+        &["login", "--server", &url, "--browser"],
+        &[("BROWSER", opener.to_str().unwrap())],
+    );
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    wait_line(&rx, &mut seen, "/auth?");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !url_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let auth_url = std::fs::read_to_string(&url_file).expect("the browser was opened");
+    assert!(
+        auth_url.contains("code_challenge_method=S256"),
+        "{auth_url}"
+    );
+    assert!(auth_url.contains("nonce="));
+    let redirect_uri = url::Url::parse(&auth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    assert!(redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with("/callback"));
+    let mut browser = Browser::default();
+    let callback = browser
+        .follow_until(&auth_url, &redirect_uri)
+        .unwrap_or_else(|a| panic!("stopped at {} {}", a.status, a.body));
+    assert!(callback.contains("/callback?code="), "{callback}");
+    let page = browser.get(&callback);
+    assert!(
+        page.body.contains("You can close this tab"),
+        "{}",
+        page.body
+    );
+    finish(child, seen, rx).ok();
+    let v = w.run(&["auth", "status", "--json"]).ok().json();
+    assert_eq!(v["email"], "alice@netinvite.test");
+}
+
+#[test]
+fn a_wrong_state_is_refused() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let url = w.url();
+    let mut child = spawn(
+        &w,
+        &["login", "--server", &url, "--browser"],
+        &[("BROWSER", "true")],
+    );
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    let line = wait_line(&rx, &mut seen, "/auth?");
+    let auth_url = line.trim();
+    let redirect = url::Url::parse(auth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let _ = Browser::default().get(&format!("{redirect}?code=forged&state=not-the-one"));
+    finish(child, seen, rx).code(4).stderr_has("state");
+    w.run(&["auth", "status"]).code(4);
+}
+
+#[test]
+fn a_denied_consent_is_exit_4() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let out = device_login(&w, &idp, &["--client-id", "netinvite-deny"]);
+    out.code(4).stderr_has("denied");
+}
+
+#[test]
+fn an_expired_device_code_is_exit_4() {
+    let idp = Idp::start(&[("IDP_DEVICE_TTL", "2")]);
+    let w = world_trusting(&idp);
+    let url = w.url();
+    let mut child = spawn(&w, &["login", "--server", &url, "--device"], &[]);
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    wait_line(&rx, &mut seen, "user_code=");
+    finish(child, seen, rx).code(4).stderr_has("expired");
+}
+
+#[test]
+fn an_unreachable_issuer_is_exit_7() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    w.run(&[
+        "login",
+        "--server",
+        &w.url(),
+        "--device",
+        "--issuer",
+        "http://127.0.0.1:1",
+    ])
+    .code(7)
+    .stderr_has("identity provider");
+}
+
+#[test]
+fn a_token_for_another_audience_is_explained() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let out = device_login(&w, &idp, &["--client-id", "netinvite-other"]).code(4);
+    assert!(out.stderr.contains("audience"), "{}", out.stderr);
+    assert!(out.stderr.contains("netinvite-other"), "{}", out.stderr);
+}
+
+#[test]
+fn an_expired_token_is_refreshed_and_the_rotated_refresh_token_kept() {
+    let idp = Idp::start(&[("IDP_ID_TTL", "4"), ("IDP_ACCESS_TTL", "4")]);
+    let w = world_trusting(&idp);
+    device_login(&w, &idp, &[]).ok();
+    let before = w.run(&["auth", "token"]).ok().stdout;
+    std::thread::sleep(Duration::from_secs(4));
+    w.run(&["list"]).ok();
+    let after = w.run(&["auth", "token"]).ok().stdout;
+    assert_ne!(before, after, "a new ID token after expiry");
+    // Refresh again: works only if the rotated refresh token was saved.
+    std::thread::sleep(Duration::from_secs(4));
+    w.run(&["list"]).ok();
+    w.run(&["auth", "status"]).ok();
+}
+
+#[test]
+fn thirty_two_parallel_invocations_at_expiry_all_succeed() {
+    let idp = Idp::start(&[("IDP_ID_TTL", "4"), ("IDP_ACCESS_TTL", "4")]);
+    let w = world_trusting(&idp);
+    device_login(&w, &idp, &[]).ok();
+    w.create("p@example.com", "lab");
+    std::thread::sleep(Duration::from_secs(4));
+    let children: Vec<Child> = (0..32)
+        .map(|_| {
+            let mut c = w.command(&["list", "--json"]);
+            c.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 1);
+    }
+    // Still signed in: no refresh token was reused (which would revoke the grant).
+    std::thread::sleep(Duration::from_secs(4));
+    w.run(&["list"]).ok();
+}
+
+#[test]
+fn logout_revokes_at_the_issuer() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    device_login(&w, &idp, &[]).ok();
+    let v = w.run(&["logout", "--json"]).ok().json();
+    assert_eq!(v["removed"], true);
+    assert_eq!(v["revoked_at_issuer"], true);
+    w.run(&["auth", "status"]).code(4);
+}
+
+#[test]
+fn doctor_checks_the_set_up() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    device_login(&w, &idp, &[]).ok();
+    let v = w.run(&["doctor", "--json"]).ok().json();
+    let status = |name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .map(|c| c["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no check {name}: {v}"))
+    };
+    for c in [
+        "server",
+        "sign-in mode",
+        "issuer",
+        "key set",
+        "token audience",
+        "token role",
+        "clock",
+        "keyring",
+        "clipboard",
+    ] {
+        assert_eq!(status(c), "ok", "{c}: {v}");
+    }
+}
+
+#[test]
+fn device_flow_against_the_embedded_issuer() {
+    let w = World::with(Options {
+        oidc: Some(Oidc::Embedded(Default::default())),
+        ..Default::default()
+    });
+    w.server.add_network("lab", "10.42.0.0/16");
+    let url = w.url();
+    let mut child = spawn(&w, &["login", "--server", &url, "--device"], &[]);
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    let line = wait_line(&rx, &mut seen, "user_code=");
+    let code = line.split("user_code=").nth(1).unwrap().trim().to_string();
+    assert!(w.server.approve_device(&code));
+    finish(child, seen, rx).ok();
+    w.create("e@example.com", "lab");
+}
