@@ -53,6 +53,7 @@ pub struct Session {
     store: TokenStore,
     bare: Client,
     config_dir: std::path::PathBuf,
+    observer: Option<Observer>,
     user_record_ensured: bool,
 }
 
@@ -195,6 +196,7 @@ impl Context {
                 &store,
                 &bare,
                 self.config.dir(),
+                self.observer(),
             )
             .await?
         } else {
@@ -223,6 +225,7 @@ impl Context {
             store,
             bare,
             config_dir: self.config.dir().to_path_buf(),
+            observer: self.observer(),
             user_record_ensured: false,
         })
     }
@@ -348,6 +351,7 @@ impl Session {
             &self.bare,
             &self.config_dir,
             Some(rejected_token.expose()),
+            self.observer.clone(),
         )
         .await
         .map_err(|e| match e {

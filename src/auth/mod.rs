@@ -107,6 +107,7 @@ pub async fn bearer(
     store: &TokenStore,
     client: &Client,
     config_dir: &Path,
+    observer: Option<crate::api::Observer>,
 ) -> Result<Bearer, CliError> {
     if let Some(t) = env_token() {
         return Ok(t);
@@ -142,7 +143,16 @@ pub async fn bearer(
             expires_at: expires,
         });
     }
-    renew(profile_name, profile, store, client, config_dir, None).await
+    renew(
+        profile_name,
+        profile,
+        store,
+        client,
+        config_dir,
+        None,
+        observer,
+    )
+    .await
 }
 
 /// Gets a new bearer after the current one expired or was refused (`rejected` is the
@@ -159,6 +169,7 @@ pub async fn renew(
     client: &Client,
     config_dir: &Path,
     rejected: Option<&str>,
+    observer: Option<crate::api::Observer>,
 ) -> Result<Bearer, CliError> {
     let credential = cache_key(profile_name, profile);
     cache::remove(&credential);
@@ -191,7 +202,7 @@ pub async fn renew(
             let (Some(issuer), Some(client_id)) = (&profile.issuer, &profile.client_id) else {
                 return Err(CliError::SessionExpired);
             };
-            let provider = oidc::Provider::discover(issuer, client_id).await?;
+            let provider = oidc::Provider::discover(issuer, client_id, observer).await?;
             provider.refresh(&refresh).await?
         }
         AuthMode::Token => {

@@ -6,7 +6,7 @@
 //! Knows nothing of terminals: what the user must see (the code to type, the URL to
 //! open) goes through the [`Prompter`] the caller passes in.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::store::TokenSet;
+use crate::api::{Exchange, Observer};
 use crate::config::AuthMode;
 use crate::error::CliError;
 
@@ -69,7 +70,53 @@ pub struct Provider {
     pub issuer: String,
     pub client_id: String,
     pub metadata: Metadata,
-    http: openidconnect::reqwest::Client,
+    http: LoggedHttp,
+}
+
+/// The issuer's HTTP client, reporting each request (method, URL without query, status,
+/// timing) to the `-v` observer like the API client does. Bodies are never reported.
+pub struct LoggedHttp {
+    inner: openidconnect::reqwest::Client,
+    observer: Option<Observer>,
+}
+
+impl LoggedHttp {
+    fn report(&self, method: &'static str, url: &str, status: Option<u16>, started: Instant) {
+        if let Some(obs) = &self.observer {
+            obs(&Exchange {
+                method,
+                url: url.split('?').next().unwrap_or("").to_string(),
+                status,
+                elapsed: started.elapsed(),
+                bytes: None,
+            });
+        }
+    }
+}
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for LoggedHttp {
+    type Error = openidconnect::HttpClientError<openidconnect::reqwest::Error>;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<openidconnect::HttpResponse, Self::Error>> + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: openidconnect::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let method = match *request.method() {
+                openidconnect::http::Method::POST => "POST",
+                openidconnect::http::Method::GET => "GET",
+                _ => "REQUEST",
+            };
+            let url = request.uri().to_string();
+            let started = Instant::now();
+            let result = self.inner.call(request).await;
+            let status = result.as_ref().ok().map(|r| r.status().as_u16());
+            self.report(method, &url, status, started);
+            result
+        })
+    }
 }
 
 /// An HTTP client for the issuer: never follows redirects (openidconnect's advice).
@@ -88,8 +135,15 @@ pub fn http_client() -> Result<openidconnect::reqwest::Client, CliError> {
 
 impl Provider {
     /// Fetches `{issuer}/.well-known/openid-configuration`.
-    pub async fn discover(issuer: &str, client_id: &str) -> Result<Self, CliError> {
-        let http = http_client()?;
+    pub async fn discover(
+        issuer: &str,
+        client_id: &str,
+        observer: Option<Observer>,
+    ) -> Result<Self, CliError> {
+        let http = LoggedHttp {
+            inner: http_client()?,
+            observer,
+        };
         let url = IssuerUrl::new(issuer.to_string()).map_err(|e| CliError::InvalidServerUrl {
             input: issuer.to_string(),
             reason: e.to_string(),
@@ -307,13 +361,18 @@ impl Provider {
             .map(|(k, v)| format!("{k}={}", urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        self.http
+        let started = Instant::now();
+        let result = self
+            .http
+            .inner
             .post(endpoint)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
+            .await;
+        let status = result.as_ref().ok().map(|r| r.status().as_u16());
+        self.http.report("POST", endpoint, status, started);
+        status.is_some_and(|s| (200..300).contains(&s))
     }
 
     fn token_set(

@@ -71,6 +71,10 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
             "system_role": me.system_role,
             "storage": if session.bearer.source == Source::Env { "env" } else { store.kind() },
             "expires_at": expires,
+            "issuer": session.selected.profile.issuer,
+            "client_id": session.selected.profile.client_id,
+            "bearer": (session.selected.profile.auth == crate::config::AuthMode::Oidc)
+                .then(|| session.selected.profile.bearer.unwrap_or_default()),
         });
         ctx.io.out(&to_pretty(&v))?;
         return Ok(());
@@ -105,6 +109,27 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
             },
         ),
     ];
+    if session.selected.profile.auth == crate::config::AuthMode::Oidc
+        && session.bearer.source != Source::Env
+    {
+        let p = &session.selected.profile;
+        lines.push(("issuer", p.issuer.clone().unwrap_or_else(|| "-".into())));
+        lines.push((
+            "client id",
+            p.client_id.clone().unwrap_or_else(|| "-".into()),
+        ));
+        lines.push((
+            "bearer",
+            match p.bearer.unwrap_or_default() {
+                crate::config::BearerKind::IdToken => {
+                    "ID token (renewed with the refresh token)".into()
+                }
+                crate::config::BearerKind::AccessToken => {
+                    "access token (renewed with the refresh token)".into()
+                }
+            },
+        ));
+    }
     if session.selected.profile.auth == crate::config::AuthMode::DevToken {
         lines.push((
             "note",

@@ -114,7 +114,7 @@ pub async fn run(ctx: &mut Context, _args: DoctorArgs) -> Result<(), CliError> {
     match (&issuer, oidc_mode) {
         (Some(iss), _) => {
             let client_id = sel.profile.client_id.clone().unwrap_or_default();
-            match oidc::Provider::discover(iss, &client_id).await {
+            match oidc::Provider::discover(iss, &client_id, ctx.observer()).await {
                 Ok(p) => {
                     checks.push(ok("issuer", format!("discovery document of {iss} loads")));
                     let jwks_uri = p.metadata.jwks_uri().url().to_string();

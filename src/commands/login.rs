@@ -234,7 +234,7 @@ async fn oidc_sign_in(
         })?;
     ctx.io
         .debug(&format!("issuer {issuer}, client id {client_id}"));
-    let provider = oidc::Provider::discover(&issuer, &client_id).await?;
+    let provider = oidc::Provider::discover(&issuer, &client_id, ctx.observer()).await?;
     let prompter = TerminalPrompter::new(&ctx.io);
     let use_browser = args.browser || (!args.device && can_open_browser());
     let tokens = if use_browser {
