@@ -213,7 +213,7 @@ impl Context {
                     Source::Env => "NETINVITE_TOKEN",
                     Source::Cache => "the kernel keyring copy",
                     Source::Store => store_name(&store),
-                    Source::Fresh => "a new sign-in",
+                    Source::Fresh => "a renewed token",
                 }
             ));
         }
