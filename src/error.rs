@@ -647,6 +647,28 @@ impl CliError {
     }
 }
 
+impl CliError {
+    /// Maps an error of a rate-limited endpoint (dev token, public preview): the server
+    /// answers a plain 500 when over the limit, so a 500 there says "possibly rate
+    /// limited" and is not retried.
+    pub fn from_rate_limited_api(e: ApiError, server: &str) -> Self {
+        match CliError::from_api(e, server) {
+            CliError::ServerError {
+                url,
+                status: 500,
+                detail,
+                ..
+            } => CliError::ServerError {
+                url,
+                status: 500,
+                detail,
+                maybe_rate_limited: true,
+            },
+            other => other,
+        }
+    }
+}
+
 /// The `detail` as one line of text.
 pub fn detail_text(detail: &Detail) -> Option<String> {
     match detail {

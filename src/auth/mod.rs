@@ -234,21 +234,7 @@ pub async fn fetch_dev_token(client: &Client, server: &str) -> Result<TokenSet, 
             reason: "the server has OIDC sign-in configured and hands out no development token"
                 .into(),
         },
-        Some(500) => match CliError::from_api(e, server) {
-            CliError::ServerError {
-                url,
-                status,
-                detail,
-                ..
-            } => CliError::ServerError {
-                url,
-                status,
-                detail,
-                maybe_rate_limited: true,
-            },
-            other => other,
-        },
-        _ => CliError::from_api(e, server),
+        _ => CliError::from_rate_limited_api(e, server),
     })?;
     let from_claims = jwt::claims(&dev.token).and_then(|c| c.exp);
     let expires_at = from_claims.or(dev.expires_in.map(|s| now() + s));

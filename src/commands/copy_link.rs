@@ -5,7 +5,7 @@
 use clap::Args;
 
 use crate::clipboard;
-use crate::commands::{find_invitations, network_filter, parse_id};
+use crate::commands::find_one;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output;
@@ -25,12 +25,8 @@ pub struct CopyLinkArgs {
 }
 
 pub async fn run(ctx: &mut Context, args: CopyLinkArgs) -> Result<(), CliError> {
-    let id = parse_id(&args.id)?;
-    let mut session = ctx.session().await?;
-    let network_id = network_filter(&mut session, args.network.as_deref()).await?;
-    let inv = find_invitations(&mut session, &[id], network_id)
-        .await?
-        .remove(0);
+    let (session, inv) = find_one(ctx, &args.id, args.network.as_deref()).await?;
+    let id = inv.id;
     let link = output::link(&session.selected.public_base(), &inv.token);
     let status = inv.effective_status(chrono::Utc::now());
     if status != "pending" {

@@ -114,8 +114,9 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
     }
 
     if ctx.io.json && !created.is_empty() {
+        // One address: an object; several: an array of the ones created.
         let text = if emails.len() == 1 {
-            json::to_pretty(&json::InvitationJson::new(&created[0], &base, now))
+            json::invitations_one_or_many(&created[..1], &base, now)
         } else {
             json::to_pretty(
                 &created

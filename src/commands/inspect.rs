@@ -21,25 +21,10 @@ pub async fn run(ctx: &mut Context, args: InspectArgs) -> Result<(), CliError> {
     let (base, token) = parse_link(&args.link)?;
     let (server, public_base) = server_for(ctx, base.as_deref())?;
     let client = ctx.client_for(&normalize_server(&server)?)?;
-    let preview = client.public_invitation(&token).await.map_err(|e| {
-        if e.status() == Some(500) {
-            return match CliError::from_api(e, &server) {
-                CliError::ServerError {
-                    url,
-                    status,
-                    detail,
-                    ..
-                } => CliError::ServerError {
-                    url,
-                    status,
-                    detail,
-                    maybe_rate_limited: true,
-                },
-                other => other,
-            };
-        }
-        CliError::from_api(e, &server)
-    })?;
+    let preview = client
+        .public_invitation(&token)
+        .await
+        .map_err(|e| CliError::from_rate_limited_api(e, &server))?;
     let now = chrono::Utc::now();
     if ctx.io.json {
         return ctx

@@ -159,6 +159,21 @@ pub async fn find_invitations(
     Ok(found)
 }
 
+/// Signs in and finds one invitation by its id argument, narrowed by `--network`.
+pub async fn find_one(
+    ctx: &Context,
+    id: &str,
+    network: Option<&str>,
+) -> Result<(Session, Invitation), CliError> {
+    let id = parse_id(id)?;
+    let mut session = ctx.session().await?;
+    let network_id = network_filter(&mut session, network).await?;
+    let inv = find_invitations(&mut session, &[id], network_id)
+        .await?
+        .remove(0);
+    Ok((session, inv))
+}
+
 /// Resolves `--network` for a listing: an all-digit value is used as an id directly (no
 /// extra request); a name costs one `GET /api/networks`.
 pub async fn network_filter(

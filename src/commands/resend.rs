@@ -65,17 +65,7 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
         results.push(inv);
     }
     if ctx.io.json {
-        let now = chrono::Utc::now();
-        let text = if results.len() == 1 {
-            json::to_pretty(&json::InvitationJson::new(&results[0], &base, now))
-        } else {
-            json::to_pretty(
-                &results
-                    .iter()
-                    .map(|i| json::InvitationJson::new(i, &base, now))
-                    .collect::<Vec<_>>(),
-            )
-        };
+        let text = json::invitations_one_or_many(&results, &base, chrono::Utc::now());
         ctx.io.out(&text)?;
     }
     let failed = results

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use crate::commands::{find_invitations, network_filter, parse_id};
+use crate::commands::find_one;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, json};
@@ -19,12 +19,7 @@ pub struct ShowArgs {
 }
 
 pub async fn run(ctx: &mut Context, args: ShowArgs) -> Result<(), CliError> {
-    let id = parse_id(&args.id)?;
-    let mut session = ctx.session().await?;
-    let network_id = network_filter(&mut session, args.network.as_deref()).await?;
-    let inv = find_invitations(&mut session, &[id], network_id)
-        .await?
-        .remove(0);
+    let (session, inv) = find_one(ctx, &args.id, args.network.as_deref()).await?;
     let base = session.selected.public_base();
     let now = chrono::Utc::now();
     if ctx.io.json {

@@ -129,6 +129,23 @@ impl<'a> PublicInvitationJson<'a> {
     }
 }
 
+/// One invitation as an object, several as an array (`create`, `resend`).
+pub fn invitations_one_or_many(
+    list: &[Invitation],
+    public_base: &str,
+    now: DateTime<Utc>,
+) -> String {
+    match list {
+        [one] => to_pretty(&InvitationJson::new(one, public_base, now)),
+        many => to_pretty(
+            &many
+                .iter()
+                .map(|i| InvitationJson::new(i, public_base, now))
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
 /// Pretty JSON with a final newline.
 pub fn to_pretty<T: Serialize>(v: &T) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
