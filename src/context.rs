@@ -85,7 +85,7 @@ impl Context {
                         return Err(CliError::Usage {
                             message: format!("profile {name:?} is for {}, not {s}", p.server),
                             hint: Some(format!(
-                                "drop --server, or sign in with: netinvite login --profile {name} --server {s}"
+                                "drop --server, or move the profile with: netinvite login --profile {name} --server {s}"
                             )),
                         });
                     }

@@ -61,13 +61,7 @@ pub struct LoginArgs {
 }
 
 pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
-    let mut sel = ctx.select().map_err(|e| match e {
-        CliError::NoServer => CliError::Usage {
-            message: "which server? no server is configured yet".into(),
-            hint: Some("netinvite login --server https://nebula.example.com".into()),
-        },
-        other => other,
-    })?;
+    let mut sel = select_for_login(ctx)?;
     let url = sel.server_url()?;
     let server = display_url(&url);
     if let Some(p) = &args.public_url {
@@ -185,6 +179,45 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
         ));
     }
     Ok(())
+}
+
+/// The profile to sign in: as for any command, except that `--profile P --server URL`
+/// moves an existing profile to another server (forgetting its old sign-in).
+fn select_for_login(ctx: &Context) -> Result<Selected, CliError> {
+    if let (Some(name), Some(server)) = (&ctx.global.profile, &ctx.global.server)
+        && let Some(p) = ctx.config.file.profiles.get(name)
+    {
+        let server = display_url(&normalize_server(server)?);
+        if p.server != server {
+            let old = Selected {
+                name: name.clone(),
+                profile: p.clone(),
+                saved: true,
+            };
+            auth::cache::remove(&auth::cache_key(&old.name, &old.profile));
+            let _ = ctx.store(&old).delete();
+            ctx.io.note(&format!(
+                "profile {name:?} moves from {} to {server}",
+                p.server
+            ));
+            return Ok(Selected {
+                name: name.clone(),
+                profile: crate::config::Profile {
+                    server,
+                    public_url: None,
+                    ..Default::default()
+                },
+                saved: true,
+            });
+        }
+    }
+    ctx.select().map_err(|e| match e {
+        CliError::NoServer => CliError::Usage {
+            message: "which server? no server is configured yet".into(),
+            hint: Some("netinvite login --server https://nebula.example.com".into()),
+        },
+        other => other,
+    })
 }
 
 /// Signs in at the server's identity provider and returns the verified token set.

@@ -289,3 +289,38 @@ fn a_ci_token_without_a_user_record_still_lists() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["email"], "seen@example.com");
 }
+
+#[test]
+fn profiles_select_servers_and_can_move() {
+    let a = World::new();
+    let b = StandIn::start();
+    a.login();
+    // A second server gets a profile of its own, named after its host and port.
+    a.run(&["login", "--server", &b.url()]).ok();
+    let list = a.run(&["config", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let v = a
+        .run(&["auth", "status", "--json", "--server", &b.url()])
+        .ok()
+        .json();
+    assert_eq!(v["server"], b.url());
+    assert_ne!(v["profile"], "default");
+    // Several profiles and no --server: the default (the first sign-in) is used.
+    let v = a.run(&["auth", "status", "--json"]).ok().json();
+    assert_eq!(v["server"], a.url());
+    a.run(&["auth", "status", "--profile", "nope"])
+        .code(3)
+        .stderr_has("profiles:");
+    // --profile with another --server is refused for commands, and moves it for login.
+    a.run(&["list", "--profile", "default", "--server", &b.url()])
+        .code(2)
+        .stderr_has("is for");
+    a.run(&["login", "--profile", "default", "--server", &b.url()])
+        .ok()
+        .stderr_has("moves from");
+    let v = a
+        .run(&["auth", "status", "--json", "--profile", "default"])
+        .ok()
+        .json();
+    assert_eq!(v["server"], b.url());
+}
