@@ -197,6 +197,8 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
                 .transpose()?
         }
     }
+    // The fast copy holds the bearer chosen by the old settings.
+    crate::auth::cache::remove(&crate::auth::cache_key(&sel.name, &sel.profile));
     ctx.config.file.profiles.insert(sel.name.clone(), p);
     ctx.config.save()?;
     ctx.io.status(&format!("✓ Updated profile {:?}", sel.name));

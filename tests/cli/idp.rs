@@ -14,6 +14,8 @@ use std::time::Duration;
 pub struct Idp {
     child: Child,
     pub issuer: String,
+    /// The issuer's own log (one line per request), for failure messages.
+    pub log: tempfile::NamedTempFile,
 }
 
 impl Idp {
@@ -21,12 +23,13 @@ impl Idp {
     pub fn start(env: &[(&str, &str)]) -> Idp {
         let script = std::env::var("NETINVITE_TEST_IDP")
             .unwrap_or_else(|_| format!("{}/tests/idp/idp.mjs", env!("CARGO_MANIFEST_DIR")));
+        let log = tempfile::NamedTempFile::new().expect("idp log");
         let mut c = Command::new("node");
         c.arg(&script)
             .env("IDP_PORT", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(log.reopen().expect("idp log"));
         for (k, v) in env {
             c.env(k, v);
         }
@@ -35,15 +38,24 @@ impl Idp {
             .expect("start node tests/idp/idp.mjs (run scripts/test.sh)");
         let stdout = child.stdout.take().expect("idp stdout");
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("idp announces its URL");
+        let mut reader = BufReader::new(stdout);
+        reader.read_line(&mut line).expect("idp announces its URL");
+        // Keep draining its stdout: a closed pipe would kill the issuer (EPIPE) the next
+        // time it prints.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
         let issuer = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected idp output: {line:?}"))
             .to_string();
-        Idp { child, issuer }
+        Idp { child, issuer, log }
+    }
+
+    /// What the issuer logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 }
 

@@ -365,3 +365,120 @@ fn device_flow_against_the_embedded_issuer() {
     finish(child, seen, rx).ok();
     w.create("e@example.com", "lab");
 }
+
+#[test]
+fn ctrl_c_cancels_the_device_flow_cleanly() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let url = w.url();
+    let mut child = spawn(&w, &["login", "--server", &url, "--device"], &[]);
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    wait_line(&rx, &mut seen, "user_code=");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    finish(child, seen, rx).code(2).stderr_has("cancelled");
+    w.run(&["auth", "status"]).code(4);
+}
+
+#[test]
+fn a_denied_browser_sign_in_is_exit_4() {
+    let idp = Idp::start(&[]);
+    let w = world_trusting(&idp);
+    let url = w.url();
+    let mut child = spawn(
+        &w,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--browser",
+            "--client-id",
+            "netinvite-deny",
+        ],
+        &[("BROWSER", "true")],
+    );
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    let auth_url = wait_line(&rx, &mut seen, "/auth?").trim().to_string();
+    let redirect_uri = url::Url::parse(&auth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let mut browser = Browser::default();
+    let callback = browser
+        .follow_until(&auth_url, &redirect_uri)
+        .unwrap_or_else(|a| panic!("{}", a.status));
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    let page = browser.get(&callback);
+    assert!(page.body.contains("Sign-in failed"));
+    finish(child, seen, rx).code(4).stderr_has("denied");
+}
+
+#[test]
+fn a_revoked_grant_means_exit_4_and_login_again() {
+    let idp = Idp::start(&[("IDP_ID_TTL", "4"), ("IDP_ACCESS_TTL", "4")]);
+    let w = world_trusting(&idp);
+    device_login(&w, &idp, &[]).ok();
+    // The refresh token, read from the keyring like any other program could.
+    let config = std::fs::read_to_string(w.config_dir().join("config.toml")).unwrap();
+    let credential = config
+        .lines()
+        .find_map(|l| l.strip_prefix("credential = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let account = format!("default@{} [{credential}]", w.url());
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "netinvite", "username", &account])
+        .output()
+        .unwrap();
+    let set: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refresh = set["refresh_token"].as_str().unwrap().to_string();
+    let revoked = Browser::default().post_form(
+        &format!("{}/token/revocation", idp.issuer),
+        &[("token", &refresh), ("client_id", "netinvite")],
+    );
+    assert_eq!(revoked.status, 200);
+    std::thread::sleep(Duration::from_secs(4));
+    let out = w.run(&["list"]);
+    assert_eq!(
+        out.code,
+        4,
+        "{}\n--- issuer log\n{}",
+        out.stderr,
+        idp.log_text()
+    );
+    out.code(4).stdout_empty().stderr_has("netinvite login");
+}
+
+#[test]
+fn an_access_token_bearer_with_another_audience_is_explained() {
+    let w = World::with(Options {
+        oidc: Some(Oidc::Embedded(Default::default())),
+        ..Default::default()
+    });
+    let url = w.url();
+    let mut child = spawn(&w, &["login", "--server", &url, "--device"], &[]);
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    let line = wait_line(&rx, &mut seen, "user_code=");
+    assert!(
+        w.server
+            .approve_device(line.split("user_code=").nth(1).unwrap().trim())
+    );
+    finish(child, seen, rx).ok();
+    w.run(&["auth", "status"]).ok();
+    // The embedded issuer's access tokens carry aud "account", like Keycloak's.
+    w.run(&["config", "set", "bearer", "access-token"]).ok();
+    let out = w.run(&["auth", "status"]).code(4);
+    assert!(out.stderr.contains("audience (account)"), "{}", out.stderr);
+    assert!(out.stderr.contains("id-token"), "{}", out.stderr);
+    w.run(&["config", "set", "bearer", "id-token"]).ok();
+    w.run(&["auth", "status"]).ok();
+}
