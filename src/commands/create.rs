@@ -101,7 +101,7 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
         };
         match create_one(ctx, &mut session, &body, &network.name, args.replace).await {
             Ok(inv) => {
-                report(ctx, &inv, &base, now, emails.len() == 1)?;
+                report(ctx, &inv, &base, now)?;
                 created.push(inv);
             }
             Err(e) => {
@@ -260,10 +260,8 @@ fn report(
     inv: &Invitation,
     base: &str,
     now: chrono::DateTime<chrono::Utc>,
-    single: bool,
 ) -> Result<(), CliError> {
     let link = output::link(base, &inv.token);
-    let _ = single;
     ctx.io.status(&format!(
         "✓ Invited {} to {} as {} (invitation {}, expires {})",
         inv.email,
