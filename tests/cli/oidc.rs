@@ -79,6 +79,29 @@ fn wait_line(rx: &std::sync::mpsc::Receiver<String>, seen: &mut String, needle: 
     panic!("no line with {needle:?}; stderr:\n{seen}");
 }
 
+/// The `redirect_uri` an authorization URL names (netinvite's loopback listener).
+fn redirect_uri_of(auth_url: &str) -> String {
+    url::Url::parse(auth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+/// Device flow against the stand-in's embedded issuer, approved through its API.
+fn embedded_device_login(w: &World) -> Run {
+    let url = w.url();
+    let mut child = spawn(w, &["login", "--server", &url, "--device"], &[]);
+    let rx = stderr_lines(&mut child);
+    let mut seen = String::new();
+    let line = wait_line(&rx, &mut seen, "user_code=");
+    let code = line.split("user_code=").nth(1).unwrap().trim().to_string();
+    assert!(w.server.approve_device(&code));
+    finish(child, seen, rx)
+}
+
 /// Device flow through the real issuer; the test confirms the code like a person would.
 fn device_login(w: &World, idp: &Idp, extra: &[&str]) -> Run {
     let url = w.url();
@@ -166,13 +189,7 @@ fn browser_flow_signs_in_through_the_loopback_listener() {
         "{auth_url}"
     );
     assert!(auth_url.contains("nonce="));
-    let redirect_uri = url::Url::parse(&auth_url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .unwrap()
-        .1
-        .into_owned();
+    let redirect_uri = redirect_uri_of(&auth_url);
     assert!(redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with("/callback"));
     let mut browser = Browser::default();
     let callback = browser
@@ -204,13 +221,7 @@ fn a_wrong_state_is_refused() {
     let mut seen = String::new();
     let line = wait_line(&rx, &mut seen, "/auth?");
     let auth_url = line.trim();
-    let redirect = url::Url::parse(auth_url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .unwrap()
-        .1
-        .into_owned();
+    let redirect = redirect_uri_of(auth_url);
     let _ = Browser::default().get(&format!("{redirect}?code=forged&state=not-the-one"));
     finish(child, seen, rx).code(4).stderr_has("state");
     w.run(&["auth", "status"]).code(4);
@@ -355,14 +366,7 @@ fn device_flow_against_the_embedded_issuer() {
         ..Default::default()
     });
     w.server.add_network("lab", "10.42.0.0/16");
-    let url = w.url();
-    let mut child = spawn(&w, &["login", "--server", &url, "--device"], &[]);
-    let rx = stderr_lines(&mut child);
-    let mut seen = String::new();
-    let line = wait_line(&rx, &mut seen, "user_code=");
-    let code = line.split("user_code=").nth(1).unwrap().trim().to_string();
-    assert!(w.server.approve_device(&code));
-    finish(child, seen, rx).ok();
+    embedded_device_login(&w).ok();
     w.create("e@example.com", "lab");
 }
 
@@ -403,13 +407,7 @@ fn a_denied_browser_sign_in_is_exit_4() {
     let rx = stderr_lines(&mut child);
     let mut seen = String::new();
     let auth_url = wait_line(&rx, &mut seen, "/auth?").trim().to_string();
-    let redirect_uri = url::Url::parse(&auth_url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .unwrap()
-        .1
-        .into_owned();
+    let redirect_uri = redirect_uri_of(&auth_url);
     let mut browser = Browser::default();
     let callback = browser
         .follow_until(&auth_url, &redirect_uri)
