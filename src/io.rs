@@ -103,6 +103,25 @@ impl Io {
         }
     }
 
+    /// Streams data to stdout through a buffer, for large outputs (no second copy in
+    /// memory). A closed pipe ends the program quietly, as with [`Io::out`].
+    pub fn out_with(
+        &self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), CliError> {
+        let stdout = std::io::stdout().lock();
+        let mut buf = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+        let res = write(&mut buf).and_then(|_| buf.flush());
+        match res {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) => Err(CliError::Io {
+                what: "cannot write to standard output".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
     /// Writes one line of data to stdout.
     pub fn outln(&self, text: &str) -> Result<(), CliError> {
         let mut s = String::with_capacity(text.len() + 1);

@@ -351,7 +351,7 @@ impl Client {
             url: shown,
             status,
             is_json,
-            body: body.to_vec(),
+            body,
         };
         if status.is_success() {
             return Ok(response);
@@ -390,7 +390,8 @@ struct Response {
     url: String,
     status: StatusCode,
     is_json: bool,
-    body: Vec<u8>,
+    /// The body as received (no copy).
+    body: bytes::Bytes,
 }
 
 fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {

@@ -23,12 +23,46 @@ fn naive_utc<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
 /// Parses the server's datetimes: `2026-12-02T01:54:59.342552` or `2026-11-20T10:00:00`,
 /// treated as UTC. An explicit offset (a newer server might send one) is honoured too.
 pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    // The server's own form, read without a format interpreter: a listing carries four
+    // of these per row.
+    if let Some(t) = parse_naive_fast(s.as_bytes()) {
+        return Some(t);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
         .ok()
+        .map(|n| n.and_utc())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` with an optional `.f…` (1–9 digits) and nothing after.
+fn parse_naive_fast(b: &[u8]) -> Option<DateTime<Utc>> {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let mut nanos = 0u32;
+    if b.len() > 19 {
+        let frac = &b[20..];
+        if b[19] != b'.' || frac.is_empty() || frac.len() > 9 {
+            return None;
+        }
+        nanos = num(20..b.len())? * 10u32.pow(9 - frac.len() as u32);
+    }
+    date.and_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)
         .map(|n| n.and_utc())
 }
 
@@ -219,6 +253,16 @@ mod tests {
         let b = parse_timestamp("2026-11-20T10:00:00").unwrap();
         assert_eq!(b.to_rfc3339(), "2026-11-20T10:00:00+00:00");
         assert!(parse_timestamp("yesterday").is_none());
+        let c = parse_timestamp("2026-11-20T10:00:00.5").unwrap();
+        assert_eq!(c.to_rfc3339(), "2026-11-20T10:00:00.500+00:00");
+        assert!(parse_timestamp("2026-13-20T10:00:00").is_none());
+        assert!(parse_timestamp("2026-11-20T10:00:00.").is_none());
+        assert_eq!(
+            parse_timestamp("2026-11-20T10:00:00Z")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-20T10:00:00+00:00"
+        );
     }
 
     #[test]

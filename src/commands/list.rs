@@ -73,7 +73,7 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
     }
     let base = session.selected.public_base();
     ctx.io
-        .out(&output::invitations(&ctx.io, &rows, format, &base, now))
+        .out_with(|w| output::invitations(&ctx.io, &rows, format, &base, now, w))
 }
 
 /// Validates `--status` values against the effective statuses.

@@ -136,15 +136,16 @@ fn rows_to_text(rows: &[Vec<String>], sep: &str, escape: fn(&str) -> String) -> 
     out
 }
 
-/// Renders an invitation list in `format`.
+/// Writes an invitation list in `format` to `w` (streamed: a listing can be large).
 pub fn invitations(
     io: &Io,
     list: &[Invitation],
     format: Format,
     public_base: &str,
     now: DateTime<Utc>,
-) -> String {
-    match format {
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let text = match format {
         Format::Json => {
             let rows: Vec<_> = list
                 .iter()
@@ -152,15 +153,19 @@ pub fn invitations(
                 .collect();
             // Indented for people; compact when piped (scripts and jq do not need it).
             if io.stdout_tty {
-                json::to_pretty(&rows)
+                serde_json::to_writer_pretty(&mut *w, &rows)?;
             } else {
-                json::to_line(&rows)
+                serde_json::to_writer(&mut *w, &rows)?;
             }
+            return w.write_all(b"\n");
         }
-        Format::Ndjson => list
-            .iter()
-            .map(|i| json::to_line(&json::InvitationJson::new(i, public_base, now)))
-            .collect(),
+        Format::Ndjson => {
+            for i in list {
+                serde_json::to_writer(&mut *w, &json::InvitationJson::new(i, public_base, now))?;
+                w.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
         Format::Table => {
             let mut t = new_table(
                 io,
@@ -247,7 +252,8 @@ pub fn invitations(
                 rows_to_text(&rows, "\t", tsv_field)
             }
         }
-    }
+    };
+    w.write_all(text.as_bytes())
 }
 
 /// Renders the network list in `format`.
