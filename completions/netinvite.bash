@@ -467,7 +467,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__create)
-            opts="-e -n -q -v -h -V --email --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-e -n -q -v -h -V --email --emails-from --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +478,10 @@ _netinvite() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --emails-from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -135,6 +135,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -l no-inpu
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -s V -l version -d 'Print version'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s e -l email -d 'Address to invite (repeat for several)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l emails-from -d 'Read addresses from a file, one per line (`-` for standard input; blank lines and lines starting with `#` are skipped)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s n -l network -d 'Network name or id' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l role -d 'Role in the network: member or owner' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l expires-in -d 'How long the link stays valid, in whole days (1–365): 7, 7d or 2w' -r

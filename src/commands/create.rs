@@ -20,8 +20,18 @@ use crate::output::{self, json};
 )]
 pub struct CreateArgs {
     /// Address to invite (repeat for several)
-    #[arg(long = "email", short = 'e', value_name = "EMAIL", required = true)]
+    #[arg(
+        long = "email",
+        short = 'e',
+        value_name = "EMAIL",
+        required_unless_present = "emails_from"
+    )]
     pub emails: Vec<String>,
+
+    /// Read addresses from a file, one per line (`-` for standard input; blank lines and
+    /// lines starting with `#` are skipped)
+    #[arg(long, value_name = "FILE")]
+    pub emails_from: Option<std::path::PathBuf>,
 
     /// Network name or id
     #[arg(long, short = 'n', value_name = "NAME|ID")]
@@ -65,8 +75,18 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
     // Local validation first: nothing is sent unless every input is sound.
     let role = parse_role(&args.role)?;
     let days = parse_expiry(&args.expires_in)?;
+    let mut inputs = args.emails.clone();
+    if let Some(path) = &args.emails_from {
+        inputs.extend(read_addresses(path)?);
+    }
+    if inputs.is_empty() {
+        return Err(CliError::Usage {
+            message: "no addresses to invite".into(),
+            hint: Some("give --email ADDRESS, or addresses in the --emails-from file".into()),
+        });
+    }
     let mut emails = Vec::new();
-    for e in &args.emails {
+    for e in &inputs {
         let addr = validate_email(e)?;
         let addr = if args.keep_case {
             addr
@@ -290,6 +310,27 @@ fn report(
         ctx.io.outln(&link)?;
     }
     Ok(())
+}
+
+/// Addresses from a file or stdin: one per line, `#` comments and blank lines skipped.
+fn read_addresses(path: &std::path::Path) -> Result<Vec<String>, CliError> {
+    use std::io::Read;
+    let mut text = String::new();
+    let res = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text).map(|_| ()))
+    };
+    res.map_err(|e| CliError::Io {
+        what: format!("cannot read addresses from {}", path.display()),
+        message: e.to_string(),
+    })?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
 }
 
 /// `member` or `owner`; `admin` (the product page's word) gets a pointed error.

@@ -316,3 +316,42 @@ fn clipboard_copy_flag_puts_the_new_link_on_the_clipboard() {
     let link = out.stdout.trim().to_string();
     assert_eq!(read_clipboard().as_deref(), Some(link.as_str()));
 }
+
+#[test]
+fn addresses_can_come_from_a_file_or_stdin() {
+    let w = World::signed_in();
+    let file = w.home.path().join("people.txt");
+    std::fs::write(&file, "# new hires\nann@example.com\n\nben@example.com\n").unwrap();
+    let v = w
+        .run(&[
+            "create",
+            "--emails-from",
+            file.to_str().unwrap(),
+            "--network",
+            "lab",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let out = w
+        .run_with(
+            &["create", "--emails-from", "-", "--network", "office"],
+            &[],
+            Some("cy@example.com\nnot-an-address\n"),
+        )
+        .code(2);
+    assert!(out.stderr.contains("not-an-address"), "{}", out.stderr);
+    assert_eq!(
+        posts(&w),
+        2,
+        "a bad line stops the batch before any request"
+    );
+    w.run_with(
+        &["create", "--emails-from", "-", "--network", "lab"],
+        &[],
+        Some("\n"),
+    )
+    .code(2)
+    .stderr_has("no addresses");
+}
