@@ -209,25 +209,57 @@ fn revoke_several_and_unknown() {
 }
 
 /// Runs netinvite on a pseudo-terminal (util-linux `script`) and types `keys` once the
-/// prompt is up.
+/// prompt is on the screen.
 fn on_a_terminal(w: &World, args: &str, keys: &str) -> Run {
+    use std::io::{Read, Write};
     let cmd = format!("{BIN} {args} --color never");
-    let shell = format!("(sleep 0.5; printf '{keys}') | script -qec '{cmd}' /dev/null");
-    let mut c = w.command(&[]);
-    c.env_remove("NETINVITE_NO_INPUT");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(shell)
+    let template = w.command(&[]);
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_clear()
         .envs(
-            c.get_envs()
+            template
+                .get_envs()
                 .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
         )
-        .output()
-        .expect("script");
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !String::from_utf8_lossy(&screen).contains("[y/N]") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no prompt: {}",
+            String::from_utf8_lossy(&screen)
+        );
+        if let Ok(chunk) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            screen.extend(chunk);
+        }
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(keys.as_bytes()).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    while let Ok(chunk) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+        screen.extend(chunk);
+    }
     Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&screen).into_owned(),
+        stderr: String::new(),
     }
 }
 
