@@ -480,3 +480,23 @@ fn an_access_token_bearer_with_another_audience_is_explained() {
     w.run(&["config", "set", "bearer", "id-token"]).ok();
     w.run(&["auth", "status"]).ok();
 }
+
+#[test]
+fn keys_published_elsewhere_are_explained_at_login() {
+    // Like Keycloak: the key set lives at the discovery document's jwks_uri only.
+    let idp = Idp::start(&[("IDP_JWKS_ROUTE", "/jwks")]);
+    let w = world_trusting(&idp);
+    let out = device_login(&w, &idp, &[]).code(4);
+    assert!(
+        out.stderr.contains("/.well-known/jwks.json"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("no token from it can pass"),
+        "{}",
+        out.stderr
+    );
+    // Nothing was stored.
+    w.run(&["auth", "status"]).code(4);
+}

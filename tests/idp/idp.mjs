@@ -121,7 +121,8 @@ function client(clientId) {
 const provider = new Provider(ISSUER, {
   clients: [client('netinvite'), client('netinvite-other'), client(DENY_CLIENT)],
   jwks: { keys: [jwk] },
-  routes: { jwks: '/.well-known/jwks.json' },
+  // IDP_JWKS_ROUTE=/jwks publishes the keys elsewhere, as Keycloak or Okta do.
+  routes: { jwks: envStr('IDP_JWKS_ROUTE', '/.well-known/jwks.json') },
   scopes: ['openid', 'offline_access', 'email'],
   claims: {
     openid: ['sub', 'system_role'],
