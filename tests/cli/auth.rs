@@ -324,3 +324,32 @@ fn profiles_select_servers_and_can_move() {
         .json();
     assert_eq!(v["server"], b.url());
 }
+
+#[test]
+fn doctor_on_a_standalone_server() {
+    let w = World::new();
+    w.login();
+    let out = w.run(&["doctor", "--json"]).ok();
+    let v = out.json();
+    let get = |name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name}: {v}"))
+    };
+    assert_eq!(get("server")["status"], "ok");
+    assert!(get("server")["detail"].as_str().unwrap().contains("0.1.8"));
+    assert_eq!(get("sign-in mode")["status"], "warn");
+    assert!(get("sign-in mode")["fix"].is_string());
+    assert_eq!(get("issuer")["status"], "skip");
+    assert_eq!(get("token role")["status"], "ok");
+    assert_eq!(get("keyring")["status"], "ok");
+    // Not a Nebula Commander server: the first check fails and says so.
+    let other = World::new();
+    other
+        .run(&["doctor", "--server", "http://127.0.0.1:1"])
+        .code(1)
+        .stdout_has("cannot reach");
+}
