@@ -102,10 +102,6 @@ impl Client {
         }
     }
 
-    pub fn base(&self) -> &Url {
-        &self.base
-    }
-
     /// `GET /api` — is this a Nebula Commander backend, and which version.
     pub async fn server_info(&self) -> Result<ServerInfo, ApiError> {
         self.get_json("api", None, &[]).await
@@ -234,27 +230,6 @@ impl Client {
             .get(header::DATE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string))
-    }
-
-    /// A GET to any URL (used for OIDC discovery checks); the answer's status and body.
-    pub async fn get_absolute(&self, url: &Url) -> Result<(u16, Vec<u8>), ApiError> {
-        let started = Instant::now();
-        let shown = url.to_string();
-        let result = self.http.get(url.clone()).send().await;
-        let resp = match result {
-            Ok(r) => r,
-            Err(e) => {
-                self.observe("GET", &shown, None, started, None);
-                return Err(ApiError::transport(&shown, &e));
-            }
-        };
-        let status = resp.status().as_u16();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| ApiError::transport(&shown, &e))?;
-        self.observe("GET", &shown, Some(status), started, Some(body.len()));
-        Ok((status, body.to_vec()))
     }
 
     async fn get_json<T: DeserializeOwned>(

@@ -129,7 +129,7 @@ pub async fn bearer(
             server: profile.server.clone(),
         });
     };
-    let kind = profile.bearer.unwrap_or_default();
+    let kind = bearer_kind(profile);
     let expires = tokens.bearer_expires_at(kind);
     if !needs_renewal(&tokens, kind, now)
         && let Some(b) = tokens.bearer(kind)

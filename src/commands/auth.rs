@@ -74,7 +74,7 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
             "issuer": session.selected.profile.issuer,
             "client_id": session.selected.profile.client_id,
             "bearer": (session.selected.profile.auth == crate::config::AuthMode::Oidc)
-                .then(|| session.selected.profile.bearer.unwrap_or_default()),
+                .then(|| crate::auth::bearer_kind(&session.selected.profile)),
         });
         ctx.io.out(&to_pretty(&v))?;
         return Ok(());
@@ -120,7 +120,7 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
         ));
         lines.push((
             "bearer",
-            match p.bearer.unwrap_or_default() {
+            match crate::auth::bearer_kind(p) {
                 crate::config::BearerKind::IdToken => {
                     "ID token (renewed with the refresh token)".into()
                 }

@@ -132,7 +132,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         "storage": store.kind(),
         "issuer": sel.profile.issuer,
         "client_id": sel.profile.client_id,
-        "bearer": sel.profile.bearer.unwrap_or_default(),
+        "bearer": crate::auth::bearer_kind(&sel.profile),
         "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
     });
     if ctx.io.json {

@@ -283,7 +283,7 @@ async fn oidc_sign_in(
         provider.device_flow(&prompter).await?
     };
     // The server only takes tokens whose audience holds its own client id.
-    let kind = sel.profile.bearer.unwrap_or_default();
+    let kind = auth::bearer_kind(&sel.profile);
     let wanted = server_client_id.unwrap_or_else(|| client_id.clone());
     if let Some(aud) = tokens
         .bearer(kind)
