@@ -13,6 +13,8 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod fsutil;
+pub mod index;
 pub mod io;
 pub mod output;
 pub mod secret;

@@ -1,0 +1,433 @@
+//! The local index: what netinvite has learned about a profile's invitations (id →
+//! network, stored status, deadline, address) and networks (id → name), so that a known
+//! id costs one narrow request instead of a full listing, and so that shell completion
+//! can offer ids and network names without any request.
+//!
+//! It is a cache and nothing more: it never holds a token or a link, a missing or
+//! unreadable index is an empty one, and whatever the server answers wins over it (an
+//! entry the server contradicts is corrected or forgotten). It lives in the OS cache
+//! directory (`NETINVITE_CACHE_DIR` overrides it), one file per profile, tied to the
+//! profile's server: an index written for another server is ignored.
+//!
+//! Parallel runs: [`Index::save`] takes an advisory lock, re-reads the file, applies only
+//! this process's changes on top and writes the result atomically, so concurrent
+//! processes merge rather than overwrite each other.
+//!
+//! Format (tab-separated text, one record a line, fast to read at 10,000 rows):
+//!
+//! ```text
+//! # netinvite index 1 <server>
+//! i <id> <network id> <stored status> <expires_at unix seconds or -> <email>
+//! n <id> <name>
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::api::models::{Invitation, Network};
+use crate::fsutil;
+
+const MAGIC: &str = "# netinvite index 1 ";
+/// How long a save waits for another process's save before giving up (it is a cache).
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// What the index knows of one invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub network_id: i64,
+    /// The stored status as the server last reported it.
+    pub status: String,
+    /// The deadline, in Unix seconds, when known.
+    pub expires_at: Option<i64>,
+    pub email: String,
+}
+
+impl Entry {
+    fn from_invitation(inv: &Invitation) -> Self {
+        Self {
+            network_id: inv.network_id,
+            status: inv.status.clone(),
+            expires_at: inv.expires_at.map(|t| t.timestamp()),
+            email: inv.email.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    Put(Entry),
+    Forget,
+}
+
+/// One profile's index. Reads are from memory; [`Index::save`] writes what changed.
+#[derive(Debug, Default)]
+pub struct Index {
+    path: Option<PathBuf>,
+    server: String,
+    invitations: HashMap<i64, Entry>,
+    networks: BTreeMap<i64, String>,
+    changes: HashMap<i64, Change>,
+    network_changes: BTreeMap<i64, String>,
+}
+
+impl Index {
+    /// The index of `profile` on `server`, from the default cache directory. Never fails:
+    /// without a cache directory or a readable file it is empty (and saving is a no-op
+    /// without a directory).
+    pub fn open(profile: &str, server: &str) -> Self {
+        match cache_dir() {
+            Some(dir) => Self::open_in(&dir, profile, server),
+            None => Self {
+                server: server.to_string(),
+                ..Self::default()
+            },
+        }
+    }
+
+    /// The index of `profile` on `server` in `dir`.
+    pub fn open_in(dir: &Path, profile: &str, server: &str) -> Self {
+        let path = dir
+            .join("index")
+            .join(format!("{}.tsv", file_name(profile)));
+        let mut index = Self {
+            path: Some(path),
+            server: server.to_string(),
+            ..Self::default()
+        };
+        if let Some(path) = &index.path
+            && let Ok(text) = std::fs::read_to_string(path)
+        {
+            let (inv, nets) = parse(&text, server);
+            index.invitations = inv;
+            index.networks = nets;
+        }
+        index
+    }
+
+    /// What is known of invitation `id`.
+    pub fn get(&self, id: i64) -> Option<&Entry> {
+        self.invitations.get(&id)
+    }
+
+    /// Every known invitation, in no particular order.
+    pub fn invitations(&self) -> impl Iterator<Item = (i64, &Entry)> {
+        self.invitations.iter().map(|(id, e)| (*id, e))
+    }
+
+    /// Known networks, by id.
+    pub fn networks(&self) -> impl Iterator<Item = (i64, &str)> {
+        self.networks.iter().map(|(id, n)| (*id, n.as_str()))
+    }
+
+    /// The name of network `id`, when known.
+    pub fn network_name(&self, id: i64) -> Option<&str> {
+        self.networks.get(&id).map(String::as_str)
+    }
+
+    /// Records what the server just said of these invitations.
+    pub fn learn<'a>(&mut self, invitations: impl IntoIterator<Item = &'a Invitation>) {
+        for inv in invitations {
+            if !clean(&inv.email) {
+                continue;
+            }
+            let e = Entry::from_invitation(inv);
+            if self.invitations.get(&inv.id) != Some(&e) {
+                self.invitations.insert(inv.id, e.clone());
+                self.changes.insert(inv.id, Change::Put(e));
+            }
+            if clean(&inv.network_name)
+                && self.networks.get(&inv.network_id) != Some(&inv.network_name)
+            {
+                self.networks
+                    .insert(inv.network_id, inv.network_name.clone());
+                self.network_changes
+                    .insert(inv.network_id, inv.network_name.clone());
+            }
+        }
+    }
+
+    /// Records a status change the server confirmed (a revoke, say).
+    pub fn set_status(&mut self, id: i64, status: &str) {
+        if let Some(e) = self.invitations.get_mut(&id)
+            && e.status != status
+        {
+            e.status = status.to_string();
+            self.changes.insert(id, Change::Put(e.clone()));
+        }
+    }
+
+    /// Records the networks the server just listed.
+    pub fn learn_networks(&mut self, networks: &[Network]) {
+        for n in networks {
+            if clean(&n.name) && self.networks.get(&n.id) != Some(&n.name) {
+                self.networks.insert(n.id, n.name.clone());
+                self.network_changes.insert(n.id, n.name.clone());
+            }
+        }
+    }
+
+    /// Forgets an invitation the server says does not exist (or is not visible).
+    pub fn forget(&mut self, id: i64) {
+        if self.invitations.remove(&id).is_some() {
+            self.changes.insert(id, Change::Forget);
+        }
+    }
+
+    /// Whether anything was learned since the index was opened or last saved.
+    pub fn is_dirty(&self) -> bool {
+        !self.changes.is_empty() || !self.network_changes.is_empty()
+    }
+
+    /// Writes what changed, merged into the file as it is now (another process may have
+    /// written since this one read it). Errors are returned for `-v`; callers treat them
+    /// as harmless, since the index is only a cache.
+    pub fn save(&mut self) -> std::io::Result<()> {
+        if !self.is_dirty() {
+            return Ok(());
+        }
+        let Some(path) = self.path.clone() else {
+            return Ok(());
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let _lock = lock(&path)?;
+        let (mut inv, mut nets) = match std::fs::read_to_string(&path) {
+            Ok(text) => parse(&text, &self.server),
+            Err(_) => Default::default(),
+        };
+        for (id, change) in self.changes.drain() {
+            match change {
+                Change::Put(e) => {
+                    inv.insert(id, e);
+                }
+                Change::Forget => {
+                    inv.remove(&id);
+                }
+            }
+        }
+        nets.append(&mut self.network_changes);
+        let text = render(&self.server, &inv, &nets);
+        fsutil::write_atomic(&path, text.as_bytes())?;
+        self.invitations = inv;
+        self.networks = nets;
+        Ok(())
+    }
+}
+
+/// `NETINVITE_CACHE_DIR`, else the OS cache directory for netinvite.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("NETINVITE_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    directories::ProjectDirs::from("", "", "netinvite").map(|p| p.cache_dir().to_path_buf())
+}
+
+/// Tabs and line breaks would break a record; such values are not indexed.
+fn clean(s: &str) -> bool {
+    !s.is_empty() && !s.contains(['\t', '\n', '\r'])
+}
+
+fn file_name(profile: &str) -> String {
+    profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn lock(path: &Path) -> std::io::Result<File> {
+    let lock_path = path.with_extension("lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)?;
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WouldBlock,
+                    "another netinvite process holds the index lock",
+                ));
+            }
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
+type Parsed = (HashMap<i64, Entry>, BTreeMap<i64, String>);
+
+/// Reads an index file; a file for another server, or lines that do not parse, are
+/// skipped (never an error: the server's answer is the truth anyway).
+fn parse(text: &str, server: &str) -> Parsed {
+    let mut inv = HashMap::new();
+    let mut nets = BTreeMap::new();
+    let mut lines = text.lines();
+    match lines.next().and_then(|l| l.strip_prefix(MAGIC)) {
+        Some(s) if s == server => {}
+        _ => return (inv, nets),
+    }
+    for line in lines {
+        let mut f = line.split('\t');
+        match f.next() {
+            Some("i") => {
+                let (Some(id), Some(net), Some(status), Some(exp), Some(email), None) = (
+                    f.next().and_then(|s| s.parse::<i64>().ok()),
+                    f.next().and_then(|s| s.parse::<i64>().ok()),
+                    f.next(),
+                    f.next(),
+                    f.next(),
+                    f.next(),
+                ) else {
+                    continue;
+                };
+                if status.is_empty() || email.is_empty() {
+                    continue;
+                }
+                let expires_at = match exp {
+                    "-" => None,
+                    s => match s.parse::<i64>() {
+                        Ok(t) => Some(t),
+                        Err(_) => continue,
+                    },
+                };
+                inv.insert(
+                    id,
+                    Entry {
+                        network_id: net,
+                        status: status.to_string(),
+                        expires_at,
+                        email: email.to_string(),
+                    },
+                );
+            }
+            Some("n") => {
+                if let (Some(id), Some(name), None) = (
+                    f.next().and_then(|s| s.parse::<i64>().ok()),
+                    f.next(),
+                    f.next(),
+                ) && !name.is_empty()
+                {
+                    nets.insert(id, name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    (inv, nets)
+}
+
+fn render(server: &str, inv: &HashMap<i64, Entry>, nets: &BTreeMap<i64, String>) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(64 + inv.len() * 64);
+    let _ = writeln!(out, "{MAGIC}{server}");
+    for (id, name) in nets {
+        let _ = writeln!(out, "n\t{id}\t{name}");
+    }
+    let mut ids: Vec<&i64> = inv.keys().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let e = &inv[id];
+        let exp = e
+            .expires_at
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "i\t{id}\t{}\t{}\t{exp}\t{}",
+            e.network_id, e.status, e.email
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(id: i64, net: i64, status: &str, email: &str) -> Invitation {
+        let v = serde_json::json!({
+            "id": id, "email": email, "network_id": net, "network_name": format!("net{net}"),
+            "invited_by_user_id": 1, "invited_by_email": null, "token": "t".repeat(43),
+            "role": "member", "can_manage_nodes": false, "can_invite_users": false,
+            "can_manage_firewall": false, "status": status,
+            "expires_at": "2026-12-25T01:54:59.366856", "accepted_at": null,
+            "created_at": "2026-11-25T01:54:59.367200", "email_status": "not_sent",
+            "email_sent_at": null, "email_error": null
+        });
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_merge_between_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = "http://127.0.0.1:1";
+        let mut a = Index::open_in(dir.path(), "default", server);
+        let mut b = Index::open_in(dir.path(), "default", server);
+        a.learn(&[inv(1, 10, "pending", "a@x.org")]);
+        b.learn(&[inv(2, 11, "accepted", "b@x.org")]);
+        a.save().unwrap();
+        b.save().unwrap();
+        let c = Index::open_in(dir.path(), "default", server);
+        assert_eq!(c.get(1).unwrap().network_id, 10);
+        assert_eq!(c.get(2).unwrap().status, "accepted");
+        assert_eq!(c.network_name(11), Some("net11"));
+        assert!(c.get(1).unwrap().expires_at.is_some());
+        // No token, no link in the file.
+        let text = std::fs::read_to_string(dir.path().join("index/default.tsv")).unwrap();
+        assert!(!text.contains(&"t".repeat(43)));
+    }
+
+    #[test]
+    fn another_server_and_garbage_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Index::open_in(dir.path(), "p", "http://one");
+        a.learn(&[inv(1, 10, "pending", "a@x.org")]);
+        a.save().unwrap();
+        assert!(
+            Index::open_in(dir.path(), "p", "http://two")
+                .get(1)
+                .is_none()
+        );
+        let path = dir.path().join("index/p.tsv");
+        std::fs::write(
+            &path,
+            "# netinvite index 1 http://one\ni\tx\t1\npending\n\u{0}\ni\t5\t6\tpending\t-\tz@x.org\n",
+        )
+        .unwrap();
+        let b = Index::open_in(dir.path(), "p", "http://one");
+        assert_eq!(b.invitations().count(), 1);
+        assert_eq!(b.get(5).unwrap().expires_at, None);
+    }
+
+    #[test]
+    fn forget_and_status_changes_are_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Index::open_in(dir.path(), "p", "s");
+        a.learn(&[
+            inv(1, 10, "pending", "a@x.org"),
+            inv(2, 10, "pending", "b@x.org"),
+        ]);
+        a.save().unwrap();
+        assert!(!a.is_dirty());
+        a.forget(1);
+        a.set_status(2, "revoked");
+        a.save().unwrap();
+        let b = Index::open_in(dir.path(), "p", "s");
+        assert!(b.get(1).is_none());
+        assert_eq!(b.get(2).unwrap().status, "revoked");
+    }
+}
