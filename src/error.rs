@@ -266,6 +266,16 @@ impl CliError {
         }
     }
 
+    /// Whether a write that failed this way may nevertheless have been carried out by the
+    /// server (its answer was lost): such a create or revoke must be looked up, never
+    /// blindly sent again.
+    pub fn write_outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            CliError::Timeout { .. } | CliError::Unreachable { .. }
+        )
+    }
+
     /// A stable, machine-readable name (the `code` field of JSON errors).
     pub fn code(&self) -> &'static str {
         use CliError::*;
