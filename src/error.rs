@@ -53,6 +53,16 @@ pub enum CliError {
     },
     Cancelled,
     TokenFromTerminal,
+    /// A `--jq` expression that does not compile; `offset` is a byte offset into it.
+    InvalidJq {
+        expr: String,
+        message: String,
+        offset: Option<usize>,
+    },
+    /// `--jq` on a command whose output is text, not JSON.
+    JqNeedsJson {
+        command: String,
+    },
     // -- not found (3)
     InvitationNotFound {
         id: i64,
@@ -191,6 +201,11 @@ pub enum CliError {
         what: String,
         message: String,
     },
+    /// The `--jq` filter raised an error while running (like `gh`, a failure, not a
+    /// usage error: the expression was valid, the data did not fit it).
+    JqFailed {
+        message: String,
+    },
     Partial {
         failed: usize,
         total: usize,
@@ -219,7 +234,9 @@ impl CliError {
             | InvalidStatus { .. }
             | NeedsConfirmation { .. }
             | Cancelled
-            | TokenFromTerminal => USAGE,
+            | TokenFromTerminal
+            | InvalidJq { .. }
+            | JqNeedsJson { .. } => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -260,7 +277,8 @@ impl CliError {
             | KeyringTimeout
             | FileTooOpen { .. }
             | Config { .. }
-            | Io { .. } => FAILURE,
+            | Io { .. }
+            | JqFailed { .. } => FAILURE,
             Partial { code, .. } => *code,
             Item { inner, .. } => inner.exit_code(),
         }
@@ -291,6 +309,9 @@ impl CliError {
             NeedsConfirmation { .. } => "confirmation_required",
             Cancelled => "cancelled",
             TokenFromTerminal => "token_from_terminal",
+            InvalidJq { .. } => "invalid_jq",
+            JqNeedsJson { .. } => "usage",
+            JqFailed { .. } => "jq_failed",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -371,6 +392,11 @@ impl CliError {
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
             }
+            InvalidJq { message, .. } => format!("invalid --jq expression: {message}"),
+            JqNeedsJson { command } => {
+                format!("--jq needs JSON output, and {command} prints text")
+            }
+            JqFailed { message } => format!("the --jq filter failed: {message}"),
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
             NetworkNotFound { query, .. } => format!("no network named {query:?}"),
@@ -485,6 +511,17 @@ impl CliError {
                 vec![format!("profiles: {}", known.join(", "))]
             }
             Item { inner, .. } => inner.details(),
+            InvalidJq { expr, offset, .. } => {
+                let mut v = vec![expr.clone()];
+                // A caret under the error, when the expression is one line.
+                if let Some(at) = offset
+                    && !expr.contains('\n')
+                    && let Some(before) = expr.get(..*at)
+                {
+                    v.push(format!("{}^", " ".repeat(before.chars().count())));
+                }
+                v
+            }
             RevokeNeedsForce { status, .. } if status == "accepted" => vec![
                 "revoking an accepted invitation only marks it revoked: the person stays a member of the network with the access it granted".into(),
             ],
@@ -513,6 +550,9 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            InvalidJq { .. } => "--jq takes a jq filter (https://jqlang.org/manual/), e.g. --jq '.[] | select(.status == \"pending\") | .id'".into(),
+            JqNeedsJson { .. } => "drop --jq; the commands that print JSON with --json accept it".into(),
+            JqFailed { .. } => "the filter runs on the output of --json (docs/json.md describes it): a listing is an array, so start with `.[]`".into(),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),

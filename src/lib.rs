@@ -10,12 +10,14 @@ pub mod auth;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod context;
 pub mod error;
 pub mod fsutil;
 pub mod index;
 pub mod io;
+pub mod manual;
 pub mod output;
 pub mod secret;
 
@@ -30,6 +32,11 @@ use io::{Io, Verbosity};
 
 /// Parses the process arguments, runs the command and returns its exit status.
 pub fn main() -> ExitCode {
+    // `COMPLETE=<shell> netinvite -- <words>`: the shell asks for candidates (see
+    // complete.rs); answered from local files only, then the process exits.
+    clap_complete::CompleteEnv::with_factory(complete::command)
+        .completer("netinvite")
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_failure(e),
@@ -45,7 +52,27 @@ pub fn main() -> ExitCode {
     } else {
         Verbosity::Normal
     };
-    let io = Io::new(g.color, verbosity, g.json, g.no_input);
+    // `--jq` implies `--json`, and compiles before anything else runs.
+    let json = g.json || g.jq.is_some();
+    let mut io = Io::new(g.color, verbosity, json, g.no_input);
+    if let Some(expr) = &g.jq {
+        match text_only(&cli.command).and_then(|()| output::jq::Jq::compile(expr)) {
+            Ok(jq) => io.jq = Some(jq),
+            Err(e) => {
+                io.error(&e);
+                return ExitCode::from(e.exit_code());
+            }
+        }
+    }
+    if let Command::Help(args) = &cli.command {
+        return match manual::help(&args.command).and_then(|text| io.out(&text)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                io.error(&e);
+                ExitCode::from(e.exit_code())
+            }
+        };
+    }
     let result = Config::dir_from_env()
         .and_then(Config::load)
         .and_then(|config| {
@@ -67,11 +94,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
         Err(e) => {
-            let io = Io::new(cli.global.color, verbosity, cli.global.json, true);
+            let io = Io::new(cli.global.color, verbosity, json, true);
             io.error(&e);
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `--jq` on a command that prints text rather than JSON is refused before it runs (so
+/// that `auth token --jq .` never fetches a token only to fail).
+fn text_only(command: &Command) -> Result<(), error::CliError> {
+    let name = match command {
+        Command::Completions(_) => "`netinvite completions`",
+        Command::Help(_) => "`netinvite help`",
+        Command::Auth(commands::auth::AuthCommand::Token(_)) => "`netinvite auth token`",
+        Command::HoldClipboard => "this command",
+        _ => return Ok(()),
+    };
+    Err(error::CliError::JqNeedsJson {
+        command: name.into(),
+    })
 }
 
 /// Help and version go to stdout with status 0; usage errors exit 2, as JSON with `--json`.
@@ -89,7 +131,10 @@ fn clap_failure(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            let json = std::env::args_os().any(|a| a == "--json");
+            let json = std::env::args_os().any(|a| {
+                a.to_str()
+                    .is_some_and(|a| a == "--json" || a == "--jq" || a.starts_with("--jq="))
+            });
             if json {
                 let text = e.to_string();
                 let message = text
