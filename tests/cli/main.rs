@@ -9,6 +9,7 @@ mod errors;
 mod help;
 mod idp;
 mod invitee;
+mod jq;
 mod list;
 mod manage;
 mod oidc;
