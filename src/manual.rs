@@ -50,7 +50,14 @@ pub fn help(path: &[String]) -> Result<String, CliError> {
         names.push(sub.get_name().to_string());
         current = sub;
     }
-    let text = current.render_long_help().to_string();
+    // Exactly what `--help` prints (clap picks the long or short layout by itself).
+    let argv = std::iter::once("netinvite")
+        .chain(path.iter().map(String::as_str))
+        .chain(["--help"]);
+    let text = match Cli::command().try_get_matches_from(argv) {
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => e.render().to_string(),
+        _ => current.render_long_help().to_string(),
+    };
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let page = page_name(&names);
     Ok(format!(
