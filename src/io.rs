@@ -263,6 +263,36 @@ impl Io {
     }
 }
 
+/// Where jq's `debug`, `stderr` and `halt_error` messages go: jaq hands them to the `log`
+/// crate, and only jaq's records (not those of the HTTP or TLS libraries) are printed.
+struct JqMessages;
+
+impl log::Log for JqMessages {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.target().starts_with("jaq")
+    }
+
+    fn log(&self, r: &log::Record) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = match r.level() {
+            log::Level::Error => write!(err, "{}", r.args()),
+            _ => writeln!(err, "[\"DEBUG:\",{}]", r.args()),
+        };
+    }
+
+    fn flush(&self) {}
+}
+
+/// Lets a `--jq` filter write to stderr as jq does (`debug`, `stderr`, `halt_error`).
+pub fn route_jq_messages() {
+    if log::set_logger(&JqMessages).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+}
+
 /// Maps how `--jq` output ended: a closed pipe ends quietly, `halt` exits as asked.
 fn jq_result(res: Result<(), JqError>) -> Result<(), CliError> {
     match res {

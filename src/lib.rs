@@ -57,7 +57,10 @@ pub fn main() -> ExitCode {
     let mut io = Io::new(g.color, verbosity, json, g.no_input);
     if let Some(expr) = &g.jq {
         match text_only(&cli.command).and_then(|()| output::jq::Jq::compile(expr)) {
-            Ok(jq) => io.jq = Some(jq),
+            Ok(jq) => {
+                io::route_jq_messages();
+                io.jq = Some(jq);
+            }
             Err(e) => {
                 io.error(&e);
                 return ExitCode::from(e.exit_code());

@@ -208,3 +208,22 @@ fn text_only_commands_refuse_jq_before_running() {
         .code(2)
         .stdout_empty();
 }
+
+#[test]
+fn debug_goes_to_stderr_and_halt_error_sets_the_status() {
+    let w = World::signed_in();
+    let out = w
+        .run(&["networks", "--jq", "map(.name) | debug | length"])
+        .ok();
+    assert_eq!(out.stdout, "2\n");
+    assert!(
+        out.stderr.contains(r#"["DEBUG:",["lab","office"]]"#),
+        "{}",
+        out.stderr
+    );
+    let out = w
+        .run(&["networks", "--jq", r#""no lab\n" | halt_error(4)"#])
+        .code(4)
+        .stdout_empty();
+    assert_eq!(out.stderr, "no lab\n");
+}
