@@ -93,8 +93,9 @@ impl Io {
         }
     }
 
-    /// Writes data to stdout (through the `--jq` filter, if any). A closed pipe
-    /// (`| head`) ends the program quietly.
+    /// Writes data to stdout (through the `--jq` filter, if any: each call must then
+    /// carry whole JSON values; a document written piece by piece goes through
+    /// [`Io::out_with`]). A closed pipe (`| head`) ends the program quietly.
     pub fn out(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         if let Some(jq) = &self.jq {
