@@ -367,3 +367,53 @@ printf '%s\n' "${{COMPREPLY[@]}}""#
     assert!(run("netinvite list --js").contains(&"--json".to_string()));
     assert!(w.server.requests().is_empty(), "{:?}", w.server.requests());
 }
+
+#[test]
+fn completion_follows_the_profile_on_the_command_line() {
+    let (w, a, _) = seeded_world();
+    let other = StandIn::start();
+    other.add_network("field", "10.50.0.0/16");
+    w.run(&["login", "--server", &other.url(), "--profile", "field"])
+        .ok();
+    let created = w
+        .run(&[
+            "create",
+            "--profile",
+            "field",
+            "--email",
+            "zed@example.com",
+            "--network",
+            "field",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let z = created["id"].as_i64().unwrap();
+    w.server.clear_requests();
+    other.clear_requests();
+    // The default profile's index…
+    let got = complete(&w, "fish", &["show", ""]);
+    assert!(
+        got.contains("ana@example.com") && !got.contains("zed@example.com"),
+        "{got}"
+    );
+    // …and the one `--profile` (before or after the command) or `--server` selects.
+    for words in [
+        &["--profile", "field", "show", ""][..],
+        &["show", "--profile", "field", ""],
+        &["--server", &other.url(), "show", ""],
+    ] {
+        let got = complete(&w, "fish", words);
+        assert!(
+            got.contains(&format!("{z}\tzed@example.com (pending)")),
+            "{words:?}: {got}"
+        );
+        assert!(
+            !got.contains(&format!("{a}\t")) || z == a,
+            "{words:?}: {got}"
+        );
+    }
+    let got = complete(&w, "fish", &["--profile", "field", "list", "--network", ""]);
+    assert!(got.contains("field\t") && !got.contains("lab\t"), "{got}");
+    assert!(w.server.requests().is_empty() && other.requests().is_empty());
+}
