@@ -4,7 +4,7 @@
 //! change at run time, both read from the local index (src/index.rs) without any request:
 //!
 //! - invitation ids, described by address and effective status (`42 -- ana@example.com
-//!   (pending)`), for the commands in [`ID_COMMANDS`];
+//!   (pending)`), for the commands in [`ID_COMMANDS`], each offered the ids it can act on;
 //! - network names, for every `--network`.
 //!
 //! Why the dynamic engine rather than static scripts calling a hidden subcommand: clap's
@@ -23,24 +23,40 @@ use crate::context::Context;
 use crate::index::Index;
 use crate::io::{ColorChoice, Io, Verbosity};
 
-/// Commands whose positional arguments are invitation ids. Adding a command is adding
-/// its name here.
-pub const ID_COMMANDS: &[&str] = &["show", "copy-link", "resend", "revoke", "wait"];
+/// Which known invitations a command is offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// Every one.
+    All,
+    /// Pending and not past the deadline (the only ones a resend or a link is good for).
+    Pending,
+    /// Every one not revoked yet.
+    NotRevoked,
+}
+
+/// Commands whose positional arguments are invitation ids, and which ids they are
+/// offered. Adding a command is adding its line here.
+pub const ID_COMMANDS: &[(&str, Offer)] = &[
+    ("show", Offer::All),
+    ("copy-link", Offer::Pending),
+    ("resend", Offer::Pending),
+    ("revoke", Offer::NotRevoked),
+    ("wait", Offer::Pending),
+];
 
 /// The clap definition with the run-time candidates attached (the completion factory).
 pub fn command() -> clap::Command {
     let cmd = Cli::command().mut_subcommands(|sub| {
         let sub = with_network_names(sub);
-        if ID_COMMANDS.contains(&sub.get_name()) {
-            sub.mut_args(|a| {
+        match ID_COMMANDS.iter().find(|(name, _)| *name == sub.get_name()) {
+            Some(&(_, offer)) => sub.mut_args(|a| {
                 if a.is_positional() {
-                    a.add(ArgValueCandidates::new(invitation_ids))
+                    a.add(ArgValueCandidates::new(move || invitation_ids(offer)))
                 } else {
                     a
                 }
-            })
-        } else {
-            sub
+            }),
+            None => sub,
         }
     });
     with_network_names(cmd)
@@ -83,8 +99,9 @@ fn selected_index() -> Option<Index> {
     Some(Index::open(&selected.name, &selected.profile.server))
 }
 
-/// Known invitation ids, newest first, each described by address and status.
-pub fn invitation_ids() -> Vec<CompletionCandidate> {
+/// Known invitation ids that `offer` admits, newest first, each described by address
+/// and effective status.
+pub fn invitation_ids(offer: Offer) -> Vec<CompletionCandidate> {
     let Some(index) = selected_index() else {
         return Vec::new();
     };
@@ -93,12 +110,20 @@ pub fn invitation_ids() -> Vec<CompletionCandidate> {
     known.sort_unstable_by_key(|k| std::cmp::Reverse(k.0));
     known
         .into_iter()
-        .map(|(id, e)| {
+        .filter_map(|(id, e)| {
             let status = if e.status == "pending" && e.expires_at.is_some_and(|t| t <= now) {
                 "expired"
             } else {
                 e.status.as_str()
             };
+            let offered = match offer {
+                Offer::All => true,
+                Offer::Pending => status == "pending",
+                Offer::NotRevoked => status != "revoked",
+            };
+            offered.then_some((id, e, status))
+        })
+        .map(|(id, e, status)| {
             CompletionCandidate::new(id.to_string())
                 .help(Some(format!("{} ({status})", e.email).into()))
                 .display_order(None)

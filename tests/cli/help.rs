@@ -296,6 +296,12 @@ fn invitation_ids_and_network_names_complete_from_the_index_without_a_request() 
         got.contains(&format!("{late}\tlate@example.com (expired)")),
         "{got}"
     );
+    // Each command is offered what it can act on.
+    let got = complete(&w, "fish", &["resend", ""]);
+    assert!(got.contains(&format!("{b}\t")), "{got}");
+    assert!(!got.contains("gone@") && !got.contains("late@"), "{got}");
+    let got = complete(&w, "fish", &["revoke", ""]);
+    assert!(got.contains("late@") && !got.contains("gone@"), "{got}");
     assert!(
         w.server.requests().is_empty(),
         "completion made requests: {:?}",
