@@ -74,6 +74,13 @@ impl JqError {
 impl Jq {
     /// Compiles `expr`; a syntax error or an unknown name says where.
     pub fn compile(expr: &str) -> Result<Jq, CliError> {
+        if expr.trim().is_empty() {
+            return Err(CliError::InvalidJq {
+                expr: expr.to_string(),
+                message: "the expression is empty (`.` passes the JSON through as it is)".into(),
+                offset: None,
+            });
+        }
         let extra = jaq_core::load::parse(EXTRA_DEFS, |p| p.defs())
             .expect("netinvite's own jq definitions parse");
         let defs = jaq_core::defs()
@@ -504,6 +511,7 @@ mod tests {
         };
         assert!(message.contains("expected"), "{message}");
         assert!(offset.is_some());
+        assert!(Jq::compile("  ").err().unwrap().message().contains("empty"));
         let e = Jq::compile(".[] | nosuchfilter").err().unwrap();
         assert!(e.message().contains("nosuchfilter"), "{}", e.message());
         let CliError::InvalidJq { offset, .. } = &e else {
