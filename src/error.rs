@@ -187,6 +187,14 @@ pub enum CliError {
         path: String,
         message: String,
     },
+    /// config.toml does not parse or holds a value netinvite cannot use.
+    ConfigInvalid {
+        path: String,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
     Io {
         what: String,
         message: String,
@@ -260,6 +268,7 @@ impl CliError {
             | KeyringTimeout
             | FileTooOpen { .. }
             | Config { .. }
+            | ConfigInvalid { .. }
             | Io { .. } => FAILURE,
             Partial { code, .. } => *code,
             Item { inner, .. } => inner.exit_code(),
@@ -329,7 +338,7 @@ impl CliError {
             Validation { .. } => "validation",
             Keyring { .. } | KeyringTimeout => "keyring_unavailable",
             FileTooOpen { .. } => "token_file_too_open",
-            Config { .. } => "config",
+            Config { .. } | ConfigInvalid { .. } => "config",
             Io { .. } => "io",
             Partial { .. } => "partial_failure",
             Item { inner, .. } => inner.code(),
@@ -463,6 +472,20 @@ impl CliError {
                 "the token file {path} is readable by others (mode {mode:o}); refusing to use it"
             ),
             Config { path, message } => format!("cannot use the configuration {path}: {message}"),
+            ConfigInvalid {
+                path,
+                line,
+                column,
+                key,
+                message,
+            } => match key {
+                Some(k) => format!(
+                    "invalid configuration in {path}, line {line}, column {column} (key `{k}`): {message}"
+                ),
+                None => {
+                    format!("invalid configuration in {path}, line {line}, column {column}: {message}")
+                }
+            },
             Io { what, message } => format!("{what}: {message}"),
             Partial { failed, total, .. } => {
                 format!("{failed} of {total} failed")
@@ -582,6 +605,9 @@ impl CliError {
             Keyring { .. } | KeyringTimeout => "start a Secret Service (e.g. gnome-keyring) and unlock it, or sign in with --insecure-storage to keep the token in a 0600 file".into(),
             FileTooOpen { path, .. } => format!("chmod 600 {path}"),
             Config { .. } => "fix or remove the file; `netinvite login` writes a new one".into(),
+            ConfigInvalid { path, line, .. } => format!(
+                "edit line {line} of {path} (or remove that line), then check with `netinvite config list`"
+            ),
             Io { .. } => return None,
             Partial { .. } => return None,
             Item { inner, .. } => return inner.hint(),

@@ -49,6 +49,9 @@ pub fn main() -> ExitCode {
     let result = Config::dir_from_env()
         .and_then(Config::load)
         .and_then(|config| {
+            for w in &config.warnings {
+                io.warn(w);
+            }
             let mut ctx = Context::new(io, config, g);
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -119,18 +119,13 @@ impl TokenStore {
                     keyring::Entry::new(KEYRING_SERVICE, &account)?.set_password(&text)
                 })
             }
-            TokenStore::File { path } => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| CliError::Io {
-                        what: format!("cannot create {}", dir.display()),
-                        message: e.to_string(),
-                    })?;
-                }
-                crate::config::write_private(path, text.as_bytes()).map_err(|e| CliError::Io {
+            // Atomic: a reader (or a process killed mid-write) sees the old token set or
+            // the new one, never half a file.
+            TokenStore::File { path } => crate::fsutil::write_atomic(path, text.as_bytes())
+                .map_err(|e| CliError::Io {
                     what: format!("cannot write {}", path.display()),
                     message: e.to_string(),
-                })
-            }
+                }),
         }
     }
 

@@ -1,0 +1,171 @@
+//! State on disk: config.toml errors that name the line and key, changes from parallel
+//! processes that all survive, processes killed mid-write that leave a usable state,
+//! broken pipes, the panic report and Ctrl-C during a multi-id command.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use crate::support::*;
+
+fn config_path(w: &World) -> std::path::PathBuf {
+    w.config_dir().join("config.toml")
+}
+
+fn write_config(w: &World, text: &str) {
+    std::fs::create_dir_all(w.config_dir()).unwrap();
+    std::fs::write(config_path(w), text).unwrap();
+}
+
+/// The profiles in config.toml, parsed independently of netinvite.
+fn profiles(w: &World) -> toml::Table {
+    let text = std::fs::read_to_string(config_path(w)).unwrap();
+    let v: toml::Table = toml::from_str(&text)
+        .unwrap_or_else(|e| panic!("config.toml does not parse ({e}):\n{text}"));
+    v.get("profiles")
+        .and_then(|p| p.as_table())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Temporary files netinvite left in `dir` (none should survive a finished run).
+fn leftover_temps(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A signed-in world whose server hands out as many development tokens as the parallel
+/// tests ask for (the real one allows 10 a minute).
+pub fn busy_world(worker_threads: usize) -> World {
+    let w = World::with(Options {
+        dev_token_limit_per_minute: 100_000,
+        worker_threads,
+        ..Options::default()
+    });
+    w.server.add_network("lab", "10.42.0.0/16");
+    w.server.add_network("office", "10.43.0.0/16");
+    let _ = w.login();
+    w
+}
+
+#[test]
+fn a_bad_value_names_the_file_line_and_key() {
+    let w = World::new();
+    write_config(
+        &w,
+        "default_profile = \"work\"\n\n[profiles.work]\nserver = \"https://n.example\"\nauth = \"sso\"\n",
+    );
+    let r = w.run(&["config", "list"]).code(1);
+    let path = config_path(&w).display().to_string();
+    assert!(r.stderr.contains(&path), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("line 5, column 8 (key `profiles.work.auth`)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("unknown variant `sso`"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: edit line 5"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+
+    let e = w.run(&["config", "list", "--json"]).code(1).json_error();
+    assert_eq!(e["code"], "config");
+    assert_eq!(e["exit_code"], 1);
+}
+
+#[test]
+fn broken_toml_and_missing_server_are_explained() {
+    let w = World::new();
+    write_config(&w, "[profiles.work\nserver = \"https://n.example\"\n");
+    w.run(&["networks"])
+        .code(1)
+        .stderr_has("line 1, column 15")
+        .stderr_has("expected `]`");
+
+    write_config(
+        &w,
+        "[profiles.a]\nserver = \"https://a.example\"\n\n[profiles.b]\nuser = \"x@example.com\"\n",
+    );
+    w.run(&["networks"])
+        .code(1)
+        .stderr_has("line 4")
+        .stderr_has("key `profiles.b.server`")
+        .stderr_has("missing field `server`");
+
+    write_config(&w, "[profiles.a]\nserver = 42\n");
+    w.run(&["networks"])
+        .code(1)
+        .stderr_has("line 2, column 10 (key `profiles.a.server`)")
+        .stderr_has("expected a string");
+}
+
+#[test]
+fn unknown_keys_are_warned_about_and_survive_a_save() {
+    let w = World::signed_in();
+    let mut text = std::fs::read_to_string(config_path(&w)).unwrap();
+    text.push_str("pubilc_url = \"https://typo.example\"\n");
+    std::fs::write(config_path(&w), &text).unwrap();
+    w.run(&["config", "set", "client-id", "netinvite-cli"])
+        .ok()
+        .stderr_has("warning: config.toml: unknown key `profiles.default.pubilc_url`");
+    let p = profiles(&w);
+    let d = p["default"].as_table().unwrap();
+    assert_eq!(d["pubilc_url"].as_str(), Some("https://typo.example"));
+    assert_eq!(d["client_id"].as_str(), Some("netinvite-cli"));
+    // Still signed in: the save kept the credential.
+    w.run(&["auth", "status"]).ok();
+}
+
+#[test]
+fn parallel_logins_and_config_changes_lose_nothing() {
+    let w = busy_world(2);
+    let url = w.url();
+    let n = 12;
+    let started = Instant::now();
+    let mut children = Vec::new();
+    for i in 0..n {
+        let mut c = w.command(&["login", "--server", &url, "--profile", &format!("p{i}")]);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        children.push(c.spawn().unwrap());
+        // Settings of one profile changed at the same time by other processes.
+        let key = ["public-url", "client-id", "issuer"][i % 3];
+        let value = match key {
+            "client-id" => format!("client-{i}"),
+            _ => format!("https://h{i}.example"),
+        };
+        let mut c = w.command(&["--profile", "default", "config", "set", key, &value]);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        children.push(c.spawn().unwrap());
+    }
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let p = profiles(&w);
+    for i in 0..n {
+        assert!(p.contains_key(&format!("p{i}")), "profile p{i} lost: {p:?}");
+    }
+    let d = p["default"].as_table().unwrap();
+    for key in ["public_url", "client_id", "issuer"] {
+        assert!(d.contains_key(key), "{key} lost: {d:?}");
+    }
+    assert!(leftover_temps(&w.config_dir()).is_empty());
+    eprintln!(
+        "{} parallel logins and config changes in {:?}",
+        2 * n,
+        started.elapsed()
+    );
+    w.run(&["--profile", "p3", "networks"]).ok();
+}
