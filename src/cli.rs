@@ -94,4 +94,7 @@ pub enum Command {
     /// Hold the clipboard (internal: started by copy-link)
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
+    /// Crash on purpose (internal: lets the tests see the crash report)
+    #[command(name = "__panic", hide = true)]
+    Panic,
 }

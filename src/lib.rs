@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod index;
 pub mod io;
 pub mod output;
+pub mod panic;
 pub mod secret;
 
 use std::process::ExitCode;
@@ -30,12 +31,15 @@ use io::{Io, Verbosity};
 
 /// Parses the process arguments, runs the command and returns its exit status.
 pub fn main() -> ExitCode {
+    panic::install();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_failure(e),
     };
-    if matches!(cli.command, Command::HoldClipboard) {
-        return clipboard::hold();
+    match cli.command {
+        Command::HoldClipboard => return clipboard::hold(),
+        Command::Panic => panic::deliberate(),
+        _ => {}
     }
     let g = cli.global.clone();
     let verbosity = if g.quiet {

@@ -169,3 +169,86 @@ fn parallel_logins_and_config_changes_lose_nothing() {
     );
     w.run(&["--profile", "p3", "networks"]).ok();
 }
+
+/// A signed-in world with `n` pending invitations in network `lab`.
+fn world_with_invitations(n: usize) -> World {
+    let w = World::signed_in();
+    let lab = w.network_id("lab");
+    for i in 0..n {
+        w.server.add_invitation(InvitationSeed {
+            email: format!("person{i}@example.com"),
+            network_id: lab,
+            ..InvitationSeed::default()
+        });
+    }
+    w
+}
+
+/// Runs netinvite, reads one line of its stdout, closes the pipe and waits.
+fn close_after_first_line(w: &World, args: &[&str]) -> (i32, String, String) {
+    use std::io::{BufRead, Read};
+    let mut c = w.command(args);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), first, stderr)
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_status_0() {
+    let w = world_with_invitations(3000);
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["list", "--format", "ndjson"],
+        &["list", "--format", "csv"],
+    ] {
+        let (code, first, stderr) = close_after_first_line(&w, args);
+        assert!(!first.is_empty(), "{args:?}: nothing on stdout; {stderr}");
+        assert_eq!(code, 0, "{args:?}: stderr {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_panic_prints_a_short_report_without_secrets_and_exits_101() {
+    let w = World::new();
+    for env in [&[][..], &[("RUST_BACKTRACE", "1")]] {
+        let r = w.run_with(&["__panic"], env, None).code(101);
+        assert!(r.stdout.is_empty());
+        let e = &r.stderr;
+        assert!(e.contains("crashed: this is a bug in netinvite"), "{e}");
+        assert!(e.contains("at: src/panic.rs:"), "{e}");
+        assert!(e.contains("Bearer [redacted]"), "{e}");
+        assert!(e.contains("Please report it"), "{e}");
+        for secret in [
+            "eyJ",
+            "rt-Secret-Value-123",
+            "DkfzwuxR7oayqdHLoFdB3fKqwnO5YjPwmpeW6mOkmBE",
+        ] {
+            assert!(!e.contains(secret), "{secret} leaked:\n{e}");
+        }
+        assert!(!e.contains("panicked at"), "{e}");
+        if env.is_empty() {
+            assert_eq!(e.lines().count(), 4, "{e}");
+        } else {
+            assert!(
+                e.contains("backtrace (function names and lines only)"),
+                "{e}"
+            );
+        }
+    }
+}
