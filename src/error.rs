@@ -52,6 +52,15 @@ pub enum CliError {
         action: String,
     },
     Cancelled,
+    /// Ctrl-C during a multi-id command: what was done, what was not.
+    Interrupted {
+        /// The command, for the hint (`resend`).
+        command: &'static str,
+        /// Past tense of what it does (`resent`).
+        done_verb: &'static str,
+        done: Vec<i64>,
+        not_done: Vec<i64>,
+    },
     TokenFromTerminal,
     // -- not found (3)
     InvitationNotFound {
@@ -227,6 +236,7 @@ impl CliError {
             | InvalidStatus { .. }
             | NeedsConfirmation { .. }
             | Cancelled
+            | Interrupted { .. }
             | TokenFromTerminal => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
@@ -299,6 +309,7 @@ impl CliError {
             InvalidStatus { .. } => "invalid_status",
             NeedsConfirmation { .. } => "confirmation_required",
             Cancelled => "cancelled",
+            Interrupted { .. } => "interrupted",
             TokenFromTerminal => "token_from_terminal",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
@@ -377,6 +388,17 @@ impl CliError {
                 format!("refusing to {action} without confirmation")
             }
             Cancelled => "cancelled".into(),
+            Interrupted {
+                done_verb,
+                done,
+                not_done,
+                ..
+            } => format!(
+                "interrupted: {done_verb} {} of {}; not {done_verb}: {}",
+                done.len(),
+                done.len() + not_done.len(),
+                join_ids(not_done)
+            ),
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
             }
@@ -499,6 +521,9 @@ impl CliError {
         use CliError::*;
         match self {
             Validation { lines } if lines.len() > 1 => lines.clone(),
+            Interrupted {
+                done_verb, done, ..
+            } if !done.is_empty() => vec![format!("{done_verb}: {}", join_ids(done))],
             NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
                 if !candidates.is_empty() =>
             {
@@ -536,6 +561,16 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            Interrupted {
+                command, not_done, ..
+            } => format!(
+                "to finish, run: netinvite {command} {}",
+                not_done
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
@@ -743,6 +778,17 @@ impl std::fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// `4, 5, 6`, or `none`.
+fn join_ids(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "none".into();
+    }
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[cfg(test)]
 mod tests {

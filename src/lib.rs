@@ -15,6 +15,7 @@ pub mod context;
 pub mod error;
 pub mod fsutil;
 pub mod index;
+pub mod interrupt;
 pub mod io;
 pub mod output;
 pub mod panic;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::support::*;
 
@@ -249,6 +249,104 @@ fn a_panic_prints_a_short_report_without_secrets_and_exits_101() {
                 e.contains("backtrace (function names and lines only)"),
                 "{e}"
             );
+        }
+    }
+}
+
+/// Sends SIGINT to `pid` (through kill(1): the tests need no libc binding).
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+#[test]
+fn ctrl_c_during_resend_reports_what_was_done() {
+    for json in [false, true] {
+        let w = World::signed_in();
+        let lab = w.network_id("lab");
+        let ids: Vec<i64> = (0..3)
+            .map(|i| {
+                w.server
+                    .add_invitation(InvitationSeed {
+                        email: format!("p{i}@example.com"),
+                        network_id: lab,
+                        ..InvitationSeed::default()
+                    })
+                    .id
+            })
+            .collect();
+        // The first resend takes a while, so that Ctrl-C lands while it is in flight.
+        w.server.inject(Fault {
+            method: Some("POST"),
+            path_prefix: format!("/api/invitations/{}/resend", ids[0]),
+            kind: FaultKind::Delay(Duration::from_millis(1500)),
+            times: 1,
+        });
+        w.server.clear_requests();
+        let id_args: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let mut args = vec!["resend"];
+        args.extend(id_args.iter().map(String::as_str));
+        if json {
+            args.push("--json");
+        }
+        let mut c = w.command(&args);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = c.spawn().unwrap();
+        // Wait until the lookup is answered: the delayed resend is then under way.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !w
+            .server
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == "/api/invitations")
+        {
+            assert!(Instant::now() < deadline, "netinvite never listed");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        signal(child.id(), "-INT");
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let resent: Vec<String> = w
+            .server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| r.path.clone())
+            .collect();
+        assert_eq!(
+            resent,
+            vec![format!("/api/invitations/{}/resend", ids[0])],
+            "only the first id was resent"
+        );
+        if json {
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(v["id"], ids[0], "{stdout}");
+            let e: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+            assert_eq!(e["error"]["code"], "interrupted");
+            assert_eq!(e["error"]["exit_code"], 2);
+        } else {
+            assert!(
+                stderr.contains(&format!(
+                    "interrupted: resent 1 of 3; not resent: {}, {}",
+                    ids[1], ids[2]
+                )),
+                "{stderr}"
+            );
+            assert!(stderr.contains(&format!("resent: {}", ids[0])), "{stderr}");
+            assert!(
+                stderr.contains(&format!("netinvite resend {} {}", ids[1], ids[2])),
+                "{stderr}"
+            );
+            assert!(stdout.contains("/invitations/accept/"), "{stdout}");
         }
     }
 }
