@@ -143,6 +143,7 @@ impl Config {
     ) -> Result<T, CliError> {
         let path = self.path();
         let _lock = lock_file(&self.dir)?;
+        remove_stale_temps(&self.dir);
         let (mut file, _) = read(&path)?;
         let out = change(&mut file)?;
         let text = toml::to_string(&file).map_err(|e| CliError::Config {
@@ -338,6 +339,22 @@ fn toml_key(k: &str) -> String {
         k.to_string()
     } else {
         format!("{k:?}")
+    }
+}
+
+/// Removes the temporary files of writes that never finished (a process killed between
+/// creating its temporary file and renaming it). Only called under the config lock, so no
+/// live writer's file is among them.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".config.toml.") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 

@@ -350,3 +350,120 @@ fn ctrl_c_during_resend_reports_what_was_done() {
         }
     }
 }
+
+/// A small deterministic generator (xorshift), seeded from the clock and printed, so a
+/// failing run can be repeated with `NETINVITE_TEST_SEED`.
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Self {
+        let seed = std::env::var("NETINVITE_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("NETINVITE_TEST_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn killed_at_random_points_netinvite_leaves_a_usable_state() {
+    let w = busy_world(1);
+    let url = w.url();
+    let mut rng = Rng::new();
+    let started = Instant::now();
+    let mut seen: std::collections::BTreeSet<String> = profiles(&w).keys().cloned().collect();
+    let (mut kills, mut finished) = (0, 0);
+    let mut iterations = 0;
+    while iterations < 200 && started.elapsed() < Duration::from_secs(30) {
+        iterations += 1;
+        let profile = format!("p{}", rng.below(4));
+        let args: Vec<String> = match rng.below(3) {
+            0 => vec![
+                "login".into(),
+                "--server".into(),
+                url.clone(),
+                "--profile".into(),
+                profile,
+            ],
+            1 => vec![
+                "--profile".into(),
+                "default".into(),
+                "config".into(),
+                "set".into(),
+                "public-url".into(),
+                format!("https://h{iterations}.example"),
+            ],
+            _ => vec![
+                "config".into(),
+                "use".into(),
+                if seen.contains(&profile) {
+                    profile
+                } else {
+                    "default".into()
+                },
+            ],
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = w.command(&args);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(rng.below(80_000)));
+        match child.try_wait().unwrap() {
+            Some(_) => finished += 1,
+            None => {
+                child.kill().unwrap();
+                kills += 1;
+            }
+        }
+        let _ = child.wait();
+
+        // Whatever the moment of the kill: the file parses, and no profile ever vanishes.
+        if config_path(&w).exists() {
+            let now: std::collections::BTreeSet<String> = profiles(&w).keys().cloned().collect();
+            let lost: Vec<_> = seen.difference(&now).collect();
+            assert!(lost.is_empty(), "profiles lost after {args:?}: {lost:?}");
+            seen = now;
+        }
+    }
+    eprintln!(
+        "{iterations} runs in {:?}: {kills} killed, {finished} finished first",
+        started.elapsed()
+    );
+    assert!(kills > 0, "no run was killed; the test proved nothing");
+
+    // netinvite works again, and its next change clears what killed writers left.
+    let list = w.run(&["config", "list", "--json"]).ok().json();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for s in &seen {
+        assert!(names.contains(&s.as_str()), "{s} missing from {names:?}");
+    }
+    w.run(&["login", "--server", &url, "--profile", "p0"]).ok();
+    w.run(&["--profile", "p0", "networks"]).ok();
+    w.run(&["--profile", "default", "auth", "status"]).ok();
+    let temps: Vec<_> = leftover_temps(&w.config_dir())
+        .into_iter()
+        .filter(|n| n.starts_with(".config.toml."))
+        .collect();
+    assert!(temps.is_empty(), "left behind: {temps:?}");
+}
