@@ -4,7 +4,8 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
-use crate::io::ColorChoice;
+use crate::context::GlobalSettings;
+use crate::io::{ColorChoice, Verbosity};
 
 /// Invite people into Nebula Commander networks.
 ///
@@ -54,6 +55,27 @@ pub struct Global {
     /// When to use colour (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+}
+
+impl Global {
+    /// The settings commands act on.
+    pub fn settings(&self) -> GlobalSettings {
+        GlobalSettings {
+            server: self.server.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+
+    /// How chatty stderr is.
+    pub fn verbosity(&self) -> Verbosity {
+        if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
