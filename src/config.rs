@@ -144,6 +144,7 @@ impl Config {
         let path = self.path();
         let _lock = lock_file(&self.dir)?;
         remove_stale_temps(&self.dir);
+        remove_stale_temps(&self.dir.join("credentials"));
         let (mut file, _) = read(&path)?;
         let out = change(&mut file)?;
         let text = toml::to_string(&file).map_err(|e| CliError::Config {
@@ -343,16 +344,27 @@ fn toml_key(k: &str) -> String {
 }
 
 /// Removes the temporary files of writes that never finished (a process killed between
-/// creating its temporary file and renaming it). Only called under the config lock, so no
-/// live writer's file is among them.
+/// creating its temporary file and renaming it). Only called under the config lock, so
+/// none of config.toml's is a live writer's; those of other files (the token file) are
+/// removed once a minute old, far longer than any write takes.
 fn remove_stale_temps(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let old = |e: &std::fs::DirEntry| {
+        e.metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(60))
+    };
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(".config.toml.") && name.ends_with(".tmp") {
+        if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            continue;
+        }
+        if name.starts_with(".config.toml.") || old(&e) {
             let _ = std::fs::remove_file(e.path());
         }
     }

@@ -391,13 +391,22 @@ fn killed_at_random_points_netinvite_leaves_a_usable_state() {
     while iterations < 200 && started.elapsed() < Duration::from_secs(30) {
         iterations += 1;
         let profile = format!("p{}", rng.below(4));
-        let args: Vec<String> = match rng.below(3) {
+        let args: Vec<String> = match rng.below(4) {
             0 => vec![
                 "login".into(),
                 "--server".into(),
                 url.clone(),
                 "--profile".into(),
                 profile,
+            ],
+            // The token file, written atomically like config.toml.
+            3 => vec![
+                "login".into(),
+                "--server".into(),
+                url.clone(),
+                "--profile".into(),
+                "filed".into(),
+                "--insecure-storage".into(),
             ],
             1 => vec![
                 "--profile".into(),
@@ -440,6 +449,19 @@ fn killed_at_random_points_netinvite_leaves_a_usable_state() {
             assert!(lost.is_empty(), "profiles lost after {args:?}: {lost:?}");
             seen = now;
         }
+        // A token file, once there, is always a whole token set.
+        for e in std::fs::read_dir(w.config_dir().join("credentials"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") {
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                let v: Result<Value, _> = serde_json::from_str(&text);
+                assert!(v.is_ok(), "{name} torn after {args:?}: {text:?}");
+            }
+        }
     }
     eprintln!(
         "{iterations} runs in {:?}: {kills} killed, {finished} finished first",
@@ -461,6 +483,21 @@ fn killed_at_random_points_netinvite_leaves_a_usable_state() {
     w.run(&["login", "--server", &url, "--profile", "p0"]).ok();
     w.run(&["--profile", "p0", "networks"]).ok();
     w.run(&["--profile", "default", "auth", "status"]).ok();
+    if seen.contains("filed") {
+        // A killed login may have stored nothing yet; a stored token set is never torn.
+        let r = w.run(&["--profile", "filed", "auth", "status", "--json"]);
+        assert!(r.code == 0 || r.code == 4, "{}", r.stderr);
+        w.run(&[
+            "login",
+            "--server",
+            &url,
+            "--profile",
+            "filed",
+            "--insecure-storage",
+        ])
+        .ok();
+        w.run(&["--profile", "filed", "networks"]).ok();
+    }
     let temps: Vec<_> = leftover_temps(&w.config_dir())
         .into_iter()
         .filter(|n| n.starts_with(".config.toml."))
