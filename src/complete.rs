@@ -14,12 +14,10 @@
 
 use std::ffi::OsString;
 
-use clap::{CommandFactory, FromArgMatches};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
-use crate::cli::{Cli, Global};
 use crate::config::Config;
-use crate::context::Context;
+use crate::context::{Context, GlobalSettings};
 use crate::index::Index;
 use crate::io::{ColorChoice, Io, Verbosity};
 
@@ -44,14 +42,20 @@ pub const ID_COMMANDS: &[(&str, Offer)] = &[
     ("wait", Offer::Pending),
 ];
 
-/// The clap definition with the run-time candidates attached (the completion factory).
-pub fn command() -> clap::Command {
-    let cmd = Cli::command().mut_subcommands(|sub| {
-        let sub = with_network_names(sub);
+/// Builds the command line (`cli` passes its own, so that this module need not know it).
+pub type Factory = fn() -> clap::Command;
+
+/// `cmd` with the run-time candidates attached (the completion factory); `factory`
+/// rebuilds it to read the words being completed.
+pub fn with_candidates(cmd: clap::Command, factory: Factory) -> clap::Command {
+    let cmd = cmd.mut_subcommands(|sub| {
+        let sub = with_network_names(sub, factory);
         match ID_COMMANDS.iter().find(|(name, _)| *name == sub.get_name()) {
             Some(&(_, offer)) => sub.mut_args(|a| {
                 if a.is_positional() {
-                    a.add(ArgValueCandidates::new(move || invitation_ids(offer)))
+                    a.add(ArgValueCandidates::new(move || {
+                        invitation_ids(factory, offer)
+                    }))
                 } else {
                     a
                 }
@@ -59,19 +63,19 @@ pub fn command() -> clap::Command {
             None => sub,
         }
     });
-    with_network_names(cmd)
+    with_network_names(cmd, factory)
 }
 
 /// Attaches network names to `--network` of `cmd` and of its subcommands.
-fn with_network_names(cmd: clap::Command) -> clap::Command {
+fn with_network_names(cmd: clap::Command, factory: Factory) -> clap::Command {
     cmd.mut_args(|a| {
         if a.get_id() == "network" {
-            a.add(ArgValueCandidates::new(network_names))
+            a.add(ArgValueCandidates::new(move || network_names(factory)))
         } else {
             a
         }
     })
-    .mut_subcommands(with_network_names)
+    .mut_subcommands(|sub| with_network_names(sub, factory))
 }
 
 /// The words of the command line being completed: what follows `--` in
@@ -86,23 +90,38 @@ fn words() -> Vec<OsString> {
 
 /// The index of the profile the command line selects (`--profile`, `--server`, their
 /// environment variables, else the default profile), read from disk only.
-fn selected_index() -> Option<Index> {
-    let words = words();
-    let matches = Cli::command()
+fn selected_index(factory: Factory) -> Option<Index> {
+    let matches = factory()
         .ignore_errors(true)
-        .try_get_matches_from(words)
+        .try_get_matches_from(words())
         .ok()?;
-    let global = Global::from_arg_matches(&matches).ok()?;
+    // Global flags (and their environment variables) land in the subcommand's matches
+    // when given after it, in the top level's otherwise.
+    let find = |id: &str| {
+        let mut m = Some(&matches);
+        let mut found = None;
+        while let Some(cur) = m {
+            if let Ok(Some(v)) = cur.try_get_one::<String>(id) {
+                found = Some(v.clone());
+            }
+            m = cur.subcommand().map(|(_, sub)| sub);
+        }
+        found
+    };
+    let settings = GlobalSettings {
+        server: find("server"),
+        profile: find("profile"),
+    };
     let config = Config::dir_from_env().and_then(Config::load).ok()?;
     let io = Io::new(ColorChoice::Never, Verbosity::Quiet, false, true);
-    let selected = Context::new(io, config, global).select().ok()?;
+    let selected = Context::new(io, config, settings).select().ok()?;
     Some(Index::open(&selected.name, &selected.profile.server))
 }
 
 /// Known invitation ids that `offer` admits, newest first, each described by address
 /// and effective status.
-pub fn invitation_ids(offer: Offer) -> Vec<CompletionCandidate> {
-    let Some(index) = selected_index() else {
+pub fn invitation_ids(factory: Factory, offer: Offer) -> Vec<CompletionCandidate> {
+    let Some(index) = selected_index(factory) else {
         return Vec::new();
     };
     let now = chrono::Utc::now().timestamp();
@@ -132,8 +151,8 @@ pub fn invitation_ids(offer: Offer) -> Vec<CompletionCandidate> {
 }
 
 /// Known network names, described by id.
-pub fn network_names() -> Vec<CompletionCandidate> {
-    let Some(index) = selected_index() else {
+pub fn network_names(factory: Factory) -> Vec<CompletionCandidate> {
+    let Some(index) = selected_index(factory) else {
         return Vec::new();
     };
     index

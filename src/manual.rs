@@ -2,9 +2,6 @@
 //! command's manual page. The pages themselves (docs/man/, one per command) are
 //! generated from the same clap definition by a test, so help and manual cannot drift.
 
-use clap::CommandFactory;
-
-use crate::cli::Cli;
 use crate::error::CliError;
 
 /// The manual page name of a command path: `netinvite`, `netinvite-list`,
@@ -16,9 +13,10 @@ pub fn page_name(path: &[&str]) -> String {
         .join("-")
 }
 
-/// The help of the command at `path` (empty: netinvite itself) and where its manual is.
-pub fn help(path: &[String]) -> Result<String, CliError> {
-    let mut cmd = Cli::command();
+/// The help of the command at `path` in `cli` (netinvite's command line, passed in by
+/// the caller; an empty path is netinvite itself) and where its manual is.
+pub fn help(cli: clap::Command, path: &[String]) -> Result<String, CliError> {
+    let mut cmd = cli.clone();
     cmd.build();
     let mut names = Vec::with_capacity(path.len());
     let mut current = &mut cmd;
@@ -54,7 +52,7 @@ pub fn help(path: &[String]) -> Result<String, CliError> {
     let argv = std::iter::once("netinvite")
         .chain(path.iter().map(String::as_str))
         .chain(["--help"]);
-    let text = match Cli::command().try_get_matches_from(argv) {
+    let text = match cli.try_get_matches_from(argv) {
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => e.render().to_string(),
         _ => current.render_long_help().to_string(),
     };
@@ -69,11 +67,25 @@ pub fn help(path: &[String]) -> Result<String, CliError> {
 mod tests {
     use super::*;
 
+    fn cli() -> clap::Command {
+        clap::Command::new("netinvite")
+            .subcommand(clap::Command::new("list").visible_alias("ls").about("List"))
+            .subcommand(
+                clap::Command::new("auth").subcommand(clap::Command::new("status").about("S")),
+            )
+    }
+
     #[test]
     fn pages_are_named_after_the_command_path() {
         assert_eq!(page_name(&[]), "netinvite");
         assert_eq!(page_name(&["auth", "status"]), "netinvite-auth-status");
-        assert!(help(&["ls".into()]).unwrap().contains("man netinvite-list"));
-        assert!(help(&["nope".into()]).is_err());
+        assert!(
+            help(cli(), &["ls".into()])
+                .unwrap()
+                .contains("man netinvite-list")
+        );
+        let status = help(cli(), &["auth".into(), "status".into()]).unwrap();
+        assert!(status.contains("man netinvite-auth-status"), "{status}");
+        assert!(help(cli(), &["nope".into()]).is_err());
     }
 }

@@ -11,6 +11,8 @@ mod idp;
 mod invitee;
 mod jq;
 mod list;
+mod load;
 mod manage;
 mod oidc;
 mod secrets;
+mod state;
