@@ -53,6 +53,22 @@ pub enum CliError {
     },
     Cancelled,
     TokenFromTerminal,
+    InvalidDuration {
+        input: String,
+        reason: String,
+    },
+    /// Bulk input with bad rows: nothing was sent.
+    InvalidInput {
+        source: String,
+        problems: Vec<String>,
+        bad_rows: usize,
+        total_rows: usize,
+    },
+    /// Ctrl-C during a batch: what was in flight finished, the rest was not sent.
+    Interrupted {
+        done: usize,
+        total: usize,
+    },
     // -- not found (3)
     InvitationNotFound {
         id: i64,
@@ -196,6 +212,14 @@ pub enum CliError {
         total: usize,
         code: u8,
     },
+    /// `wait` ended without every invitation reaching the state: some were revoked or
+    /// expired (conflict), some timed out or their email failed (failure).
+    WaitIncomplete {
+        closed: Vec<(i64, String)>,
+        timed_out: Vec<i64>,
+        email_failed: Vec<i64>,
+        after: String,
+    },
     /// One item of a batch (an address, an id) that failed.
     Item {
         label: String,
@@ -219,7 +243,10 @@ impl CliError {
             | InvalidStatus { .. }
             | NeedsConfirmation { .. }
             | Cancelled
-            | TokenFromTerminal => USAGE,
+            | TokenFromTerminal
+            | InvalidDuration { .. }
+            | InvalidInput { .. }
+            | Interrupted { .. } => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -262,6 +289,8 @@ impl CliError {
             | Config { .. }
             | Io { .. } => FAILURE,
             Partial { code, .. } => *code,
+            WaitIncomplete { closed, .. } if !closed.is_empty() => CONFLICT,
+            WaitIncomplete { .. } => FAILURE,
             Item { inner, .. } => inner.exit_code(),
         }
     }
@@ -291,6 +320,12 @@ impl CliError {
             NeedsConfirmation { .. } => "confirmation_required",
             Cancelled => "cancelled",
             TokenFromTerminal => "token_from_terminal",
+            InvalidDuration { .. } => "invalid_duration",
+            InvalidInput { .. } => "invalid_input",
+            Interrupted { .. } => "interrupted",
+            WaitIncomplete { closed, .. } if !closed.is_empty() => "wait_closed",
+            WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => "wait_timeout",
+            WaitIncomplete { .. } => "email_failed",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -370,6 +405,39 @@ impl CliError {
             Cancelled => "cancelled".into(),
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
+            }
+            InvalidDuration { input, reason } => format!("invalid duration {input:?}: {reason}"),
+            InvalidInput {
+                source,
+                bad_rows,
+                total_rows,
+                ..
+            } => format!(
+                "{source}: {bad_rows} of {total_rows} rows have problems; nothing was sent"
+            ),
+            Interrupted { done, total } => format!(
+                "interrupted: {done} of {total} were done; the rest were not sent"
+            ),
+            WaitIncomplete {
+                closed,
+                timed_out,
+                email_failed,
+                after,
+            } => {
+                let mut parts = Vec::new();
+                for (id, status) in closed {
+                    parts.push(format!("invitation {id} is {status}"));
+                }
+                if !timed_out.is_empty() {
+                    parts.push(format!(
+                        "{} still not there after {after}",
+                        ids_text(timed_out)
+                    ));
+                }
+                if !email_failed.is_empty() {
+                    parts.push(format!("the email of {} failed", ids_text(email_failed)));
+                }
+                parts.join("; ")
             }
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
@@ -476,6 +544,7 @@ impl CliError {
         use CliError::*;
         match self {
             Validation { lines } if lines.len() > 1 => lines.clone(),
+            InvalidInput { problems, .. } => problems.clone(),
             NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
                 if !candidates.is_empty() =>
             {
@@ -513,6 +582,16 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            InvalidDuration { .. } => "use a number and a unit: 30s, 10m, 1h, 30d or 2w".into(),
+            InvalidInput { .. } => "fix these rows and run again (nothing was sent), or pass --skip-invalid to send the valid rows".into(),
+            Interrupted { .. } => "run the same command again: what was done is skipped, the rest is sent".into(),
+            WaitIncomplete { closed, .. } if !closed.is_empty() => {
+                "a revoked or expired invitation can no longer be accepted: create a new one".into()
+            }
+            WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => {
+                "wait longer with --timeout, or see where they stand with `netinvite show ID`".into()
+            }
+            WaitIncomplete { .. } => "`netinvite show ID` shows the email error".into(),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
@@ -697,6 +776,15 @@ pub fn validation_lines(detail: &Detail) -> Vec<String> {
             .map(|i| format!("{}: {}", i.field(), i.msg))
             .collect(),
         other => detail_text(other).into_iter().collect(),
+    }
+}
+
+fn ids_text(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    if ids.len() == 1 {
+        format!("invitation {}", list[0])
+    } else {
+        format!("invitations {}", list.join(", "))
     }
 }
 

@@ -7,11 +7,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod duration;
 pub mod error;
 pub mod fsutil;
 pub mod index;

@@ -17,6 +17,7 @@ pub mod networks;
 pub mod resend;
 pub mod revoke;
 pub mod show;
+pub mod wait;
 
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, Network};
@@ -39,6 +40,7 @@ pub async fn run(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Revoke(a) => revoke::run(ctx, a).await,
         Command::Inspect(a) => inspect::run(ctx, a).await,
         Command::Accept(a) => accept::run(ctx, a).await,
+        Command::Wait(a) => wait::run(ctx, a).await,
         Command::Doctor(a) => doctor::run(ctx, a).await,
         Command::Config(a) => config::run(ctx, a),
         Command::Completions(a) => completions::run(ctx, a),
