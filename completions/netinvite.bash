@@ -67,6 +67,9 @@ _netinvite() {
             netinvite,show)
                 cmd="netinvite__subcmd__show"
                 ;;
+            netinvite,wait)
+                cmd="netinvite__subcmd__wait"
+                ;;
             netinvite__subcmd__auth,status)
                 cmd="netinvite__subcmd__auth__subcmd__status"
                 ;;
@@ -95,7 +98,7 @@ _netinvite() {
 
     case "${cmd}" in
         netinvite)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version login logout auth networks create list ls show copy-link resend revoke wait inspect accept doctor config completions __hold-clipboard"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,7 +470,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__create)
-            opts="-e -n -q -v -h -V --email --emails-from --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-e -j -n -q -v -h -V --email --emails-from --from-file --input-format --skip-invalid --dry-run --jobs --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +485,22 @@ _netinvite() {
                     return 0
                     ;;
                 --emails-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-format)
+                    COMPREPLY=($(compgen -W "csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -759,12 +778,40 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__revoke)
-            opts="-y -q -v -h -V --yes --force --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-n -j -y -q -v -h -V --status --network --email --older-than --dry-run --jobs --yes --force --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -791,6 +838,52 @@ _netinvite() {
                 return 0
             fi
             case "${prev}" in
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netinvite__subcmd__wait)
+            opts="-n -q -v -h -V --until --timeout --interval --network --server --profile --json --quiet --verbose --no-input --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --until)
+                    COMPREPLY=($(compgen -W "accepted sent" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --network)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -46,6 +46,7 @@ complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "show" -d 'Show 
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "copy-link" -d 'Put an invitation\'s link on the clipboard'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "resend" -d 'Send the invitation email again'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "revoke" -d 'Revoke invitations so their links stop working'
+complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "wait" -d 'Wait until invitations are accepted (or their email is sent)'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "inspect" -d 'Preview an invitation from its link, without signing in'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "accept" -d 'Accept an invitation (as the invitee)'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "doctor" -d 'Check the server, the sign-in set-up, the keyring and the clipboard'
@@ -136,7 +137,11 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -s h -l he
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -s V -l version -d 'Print version'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s e -l email -d 'Address to invite (repeat for several)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l emails-from -d 'Read addresses from a file, one per line (`-` for standard input; blank lines and lines starting with `#` are skipped)' -r -F
-complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s n -l network -d 'Network name or id' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l from-file -d 'Invite everyone in a CSV or JSON-lines file (`-` for standard input); see below' -r -F
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l input-format -d 'Format of --from-file (default: by extension, else by content)' -r -f -a "csv\t'Comma-separated, header row first'
+jsonl\t'One JSON object per line'"
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s j -l jobs -d 'How many creates to have in flight at once (1–32; default 4)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s n -l network -d 'Network name or id (with --from-file: for rows without a network)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l role -d 'Role in the network: member or owner' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l expires-in -d 'How long the link stays valid, in whole days (1–365): 7, 7d or 2w' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
@@ -144,6 +149,8 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l skip-invalid -d 'Send the valid rows even when some rows are bad (they are reported, exit 1)'
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l dry-run -d 'Check the file and show what would be created, without creating anything'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l can-manage-nodes -d 'Allow adding, editing and deleting nodes'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l can-invite-users -d 'Allow sending further invitations for this network'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l can-manage-firewall -d 'Allow editing groups and firewall rules'
@@ -154,7 +161,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l json -d '
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l no-input -d 'Never prompt; fail instead of asking'
-complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s h -l help -d 'Print help'
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -s V -l version -d 'Print version'
 complete -c netinvite -n "__fish_netinvite_using_subcommand list" -s s -l status -d 'Only these effective statuses: pending, accepted, expired, revoked (comma-separated)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand list" -s n -l network -d 'Only this network (name or id)' -r
@@ -234,11 +241,17 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s v -l verb
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l no-input -d 'Never prompt; fail instead of asking'
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s h -l help -d 'Print help'
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s V -l version -d 'Print version'
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l status -d 'Revoke every invitation in this state instead of ids: pending or expired' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s n -l network -d 'With --status: only this network (name or id)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l email -d 'With --status: only addresses matching this pattern (`*` and `?`, any case)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l older-than -d 'With --status: only invitations created longer ago than this (e.g. 30d, 12h)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s j -l jobs -d 'With --status: how many revokes to have in flight at once (1–32; default 4)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l profile -d 'Profile to use (see `netinvite config list`)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l dry-run -d 'With --status: show what would be revoked, revoke nothing'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l force -d 'Also revoke invitations that are not pending (an accepted one keeps its access)'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
@@ -247,6 +260,22 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s v -l verb
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l no-input -d 'Never prompt; fail instead of asking'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l until -d 'What to wait for' -r -f -a "accepted\t'The invitee accepted the invitation'
+sent\t'The server reports the invitation email as sent (or the invitation was accepted)'"
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l timeout -d 'Give up after this long (e.g. 90s, 10m, 1h, 2d)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l interval -d 'First pause between polls; it grows up to 30 s' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -s n -l network -d 'Network name or id of the invitations (narrows each poll when netinvite has not seen them yet)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l profile -d 'Profile to use (see `netinvite config list`)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -l no-input -d 'Never prompt; fail instead of asking'
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netinvite -n "__fish_netinvite_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l profile -d 'Profile to use (see `netinvite config list`)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''

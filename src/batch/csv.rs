@@ -136,9 +136,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
 
 /// Writes one record, quoting only where needed (used by tests and round-trip checks).
 pub fn write_record(fields: &[String]) -> String {
-    let needs = |f: &str| {
-        f.contains([',', '"', '\n', '\r']) || (fields.len() == 1 && f.is_empty())
-    };
+    let needs = |f: &str| f.contains([',', '"', '\n', '\r']) || (fields.len() == 1 && f.is_empty());
     fields
         .iter()
         .map(|f| {

@@ -307,7 +307,11 @@ pub fn check(rows: &[RawRow], d: &Defaults, nets: &[Network]) -> (Vec<Planned>, 
         let line = row.line;
         let email = match row.get("email") {
             None => {
-                problems.push(Problem::new(line, Some("email"), "missing (it is required)"));
+                problems.push(Problem::new(
+                    line,
+                    Some("email"),
+                    "missing (it is required)",
+                ));
                 None
             }
             Some(e) => match validate_email(e) {
@@ -428,10 +432,22 @@ mod tests {
     #[test]
     fn detects_the_format() {
         use std::path::Path;
-        assert_eq!(InputFormat::detect(Path::new("t.csv"), "{"), InputFormat::Csv);
-        assert_eq!(InputFormat::detect(Path::new("t.jsonl"), "email"), InputFormat::Jsonl);
-        assert_eq!(InputFormat::detect(Path::new("-"), "\n  {\"email\":1}"), InputFormat::Jsonl);
-        assert_eq!(InputFormat::detect(Path::new("-"), "email\n"), InputFormat::Csv);
+        assert_eq!(
+            InputFormat::detect(Path::new("t.csv"), "{"),
+            InputFormat::Csv
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("t.jsonl"), "email"),
+            InputFormat::Jsonl
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("-"), "\n  {\"email\":1}"),
+            InputFormat::Jsonl
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("-"), "email\n"),
+            InputFormat::Csv
+        );
     }
 
     #[test]
@@ -448,11 +464,23 @@ mod tests {
         let (ok, problems) = check(&rows, &d, &nets);
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[0].email, "ana@example.com");
-        assert_eq!((ok[0].network_id, ok[0].role, ok[0].can_manage_nodes), (1, "owner", true));
+        assert_eq!(
+            (ok[0].network_id, ok[0].role, ok[0].can_manage_nodes),
+            (1, "owner", true)
+        );
         assert_eq!(ok[0].expires_in_days, 14);
-        assert!(ok[0].can_invite_users, "flag default applies to a missing column");
-        assert_eq!((ok[1].line, ok[1].network_id, ok[1].expires_in_days), (3, 2, 7));
-        let cols: Vec<_> = problems.iter().map(|p| (p.line, p.column.clone().unwrap())).collect();
+        assert!(
+            ok[0].can_invite_users,
+            "flag default applies to a missing column"
+        );
+        assert_eq!(
+            (ok[1].line, ok[1].network_id, ok[1].expires_in_days),
+            (3, 2, 7)
+        );
+        let cols: Vec<_> = problems
+            .iter()
+            .map(|p| (p.line, p.column.clone().unwrap()))
+            .collect();
         assert_eq!(
             cols,
             ["email", "network", "role", "can_manage_nodes", "expires_in"]

@@ -20,6 +20,13 @@ use crate::io::Io;
 /// Default `--jobs`: the real server is a single worker on SQLite (about 7 ms a create),
 /// so a few requests in flight hide the round trips and more only queue at the server.
 pub const DEFAULT_JOBS: usize = 4;
+/// Pauses before the second and third look at a write whose answer was lost: the server
+/// may still have been carrying it out when the connection gave up.
+pub const SETTLE: [std::time::Duration; 2] = [
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(2),
+];
+
 /// Upper bound of `--jobs`.
 pub const MAX_JOBS: usize = 32;
 

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
 
@@ -61,12 +60,17 @@ pub struct CreateArgs {
     #[arg(long, requires = "from_file")]
     pub dry_run: bool,
 
-    /// How many creates to have in flight at once (1–32)
-    #[arg(long, short = 'j', default_value_t = DEFAULT_JOBS, value_name = "N", requires = "from_file")]
-    pub jobs: usize,
+    /// How many creates to have in flight at once (1–32; default 4)
+    #[arg(long, short = 'j', value_name = "N", requires = "from_file")]
+    pub jobs: Option<usize>,
 
     /// Network name or id (with --from-file: for rows without a network)
-    #[arg(long, short = 'n', value_name = "NAME|ID", required_unless_present = "from_file")]
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAME|ID",
+        required_unless_present = "from_file"
+    )]
     pub network: Option<String>,
 
     /// Role in the network: member or owner
@@ -106,6 +110,19 @@ pub struct CreateArgs {
 pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
     if let Some(path) = &args.from_file {
         return run_file(ctx, &args, path).await;
+    }
+    for (given, flag) in [
+        (args.input_format.is_some(), "--input-format"),
+        (args.skip_invalid, "--skip-invalid"),
+        (args.dry_run, "--dry-run"),
+        (args.jobs.is_some(), "--jobs"),
+    ] {
+        if given {
+            return Err(CliError::Usage {
+                message: format!("{flag} only applies to --from-file"),
+                hint: Some("netinvite create --from-file team.csv --network lab --dry-run".into()),
+            });
+        }
     }
     // Local validation first: nothing is sent unless every input is sound.
     let role = parse_role(&args.role)?;
@@ -361,13 +378,9 @@ fn report(
     Ok(())
 }
 
-/// How long to wait before looking a lost create up a second time: the server may still
-/// have been working on it when the first look was made.
-const SETTLE: Duration = Duration::from_secs(1);
-
 /// `create --from-file`: check everything, list what is pending, create what is missing.
 async fn run_file(ctx: &mut Context, args: &CreateArgs, path: &Path) -> Result<(), CliError> {
-    let jobs = batch::check_jobs(args.jobs)?;
+    let jobs = batch::check_jobs(args.jobs.unwrap_or(DEFAULT_JOBS))?;
     let role = parse_role(&args.role)?;
     let days = parse_expiry(&args.expires_in)?;
     let source = if path.as_os_str() == "-" {
@@ -594,20 +607,19 @@ async fn pending_by_address(
     Ok(map)
 }
 
-/// Creates whose answer was lost: each network's pending slice is looked at (twice at
-/// most, a moment apart); found means created, not found means it was not.
-async fn resolve_lost(
-    session: &mut Session,
-    lost: Vec<(Planned, CliError)>,
-) -> Vec<ItemResult> {
+/// Creates whose answer was lost: each network's pending slice is looked at (up to three
+/// times, a moment apart, as the server may still be at it); found means created, not
+/// found means it was not.
+async fn resolve_lost(session: &mut Session, lost: Vec<(Planned, CliError)>) -> Vec<ItemResult> {
     let mut out = Vec::new();
     let mut left = lost;
-    for attempt in 0..2 {
+    let looks = batch::SETTLE.len() + 1;
+    for attempt in 0..looks {
         if left.is_empty() {
             break;
         }
         if attempt > 0 {
-            tokio::time::sleep(SETTLE).await;
+            tokio::time::sleep(batch::SETTLE[attempt - 1]).await;
         }
         let mut networks: Vec<i64> = left.iter().map(|(p, _)| p.network_id).collect();
         networks.sort_unstable();
@@ -633,11 +645,12 @@ async fn resolve_lost(
             match found.remove(&(p.network_id, p.email.to_lowercase())) {
                 Some(inv) => {
                     let mut r = row_result(&p, "created");
-                    r.reason = Some("the server's answer was lost; the invitation was found".into());
+                    r.reason =
+                        Some("the server's answer was lost; the invitation was found".into());
                     r.invitation = Some(inv);
                     out.push(r);
                 }
-                None if attempt == 1 || lookup_error.is_some() => {
+                None if attempt + 1 == looks || lookup_error.is_some() => {
                     let mut r = row_result(&p, "failed");
                     r.code = Some(e.code());
                     r.reason = Some(match &lookup_error {
@@ -678,18 +691,19 @@ fn finish(
         ctx.io.out(&table(&ctx.io, &results, &base, true))?;
     }
     ctx.io.status(&summary(noun, &results));
-    if results
-        .iter()
-        .any(|r| r.status == "created" && r.invitation.as_ref().is_some_and(|i| i.email_status == "not_sent"))
-    {
-        ctx.io.note("no email was sent (the server has no SMTP configured): share the links yourself");
+    if results.iter().any(|r| {
+        r.status == "created"
+            && r.invitation
+                .as_ref()
+                .is_some_and(|i| i.email_status == "not_sent")
+    }) {
+        ctx.io.note(
+            "no email was sent (the server has no SMTP configured): share the links yourself",
+        );
     }
     let total = results.len();
     if interrupted {
-        let done = results
-            .iter()
-            .filter(|r| r.status != "not_sent")
-            .count();
+        let done = results.iter().filter(|r| r.status != "not_sent").count();
         return Err(CliError::Interrupted { done, total });
     }
     let failed = results.iter().filter(|r| !r.is_ok()).count();

@@ -23,7 +23,11 @@ use crate::output::json::to_pretty;
 )]
 pub struct RevokeArgs {
     /// Invitation ids
-    #[arg(required_unless_present = "status", conflicts_with = "status", value_name = "ID")]
+    #[arg(
+        required_unless_present = "status",
+        conflicts_with = "status",
+        value_name = "ID"
+    )]
     pub ids: Vec<String>,
 
     /// Revoke every invitation in this state instead of ids: pending or expired
@@ -31,7 +35,12 @@ pub struct RevokeArgs {
     pub status: Option<String>,
 
     /// With --status: only this network (name or id)
-    #[arg(long = "network", short = 'n', value_name = "NAME|ID", requires = "status")]
+    #[arg(
+        long = "network",
+        short = 'n',
+        value_name = "NAME|ID",
+        requires = "status"
+    )]
     pub bulk_network: Option<String>,
 
     /// With --status: only addresses matching this pattern (`*` and `?`, any case)
@@ -46,9 +55,9 @@ pub struct RevokeArgs {
     #[arg(long, requires = "status")]
     pub dry_run: bool,
 
-    /// With --status: how many revokes to have in flight at once (1–32)
-    #[arg(long, short = 'j', default_value_t = crate::batch::DEFAULT_JOBS, value_name = "N", requires = "status")]
-    pub jobs: usize,
+    /// With --status: how many revokes to have in flight at once (1–32; default 4)
+    #[arg(long, short = 'j', value_name = "N", requires = "status")]
+    pub jobs: Option<usize>,
 
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
@@ -63,6 +72,7 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     if let Some(wanted) = &args.status {
         return run_bulk(ctx, &args, wanted).await;
     }
+    bulk_flags_need_status(&args)?;
     let ids = parse_ids(&args.ids)?;
     let mut session = ctx.session().await?;
     let found = find_invitations(&mut session, &ids, None).await?;
@@ -176,6 +186,25 @@ fn parse_bulk_status(input: &str) -> Result<BulkStatus, CliError> {
     }
 }
 
+/// The bulk filters mean nothing for ids: refuse them rather than ignore them.
+fn bulk_flags_need_status(args: &RevokeArgs) -> Result<(), CliError> {
+    for (given, flag) in [
+        (args.bulk_network.is_some(), "--network"),
+        (args.email.is_some(), "--email"),
+        (args.older_than.is_some(), "--older-than"),
+        (args.dry_run, "--dry-run"),
+        (args.jobs.is_some(), "--jobs"),
+    ] {
+        if given {
+            return Err(CliError::Usage {
+                message: format!("{flag} only applies to bulk revoke (--status pending|expired)"),
+                hint: Some("e.g. netinvite revoke --status expired --network lab --dry-run".into()),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `*` any run of characters, `?` one character; case-insensitive.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
@@ -210,7 +239,7 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
     use crate::output::batch::{ItemResult, ndjson, summary, table};
 
     let which = parse_bulk_status(wanted)?;
-    let jobs = batch::check_jobs(args.jobs)?;
+    let jobs = batch::check_jobs(args.jobs.unwrap_or(batch::DEFAULT_JOBS))?;
     let min_age = args
         .older_than
         .as_deref()
@@ -236,7 +265,11 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
             BulkStatus::Pending => !i.is_past_deadline(now),
             BulkStatus::Expired => i.is_past_deadline(now),
         })
-        .filter(|i| args.email.as_deref().is_none_or(|p| glob_match(p, &i.email)))
+        .filter(|i| {
+            args.email
+                .as_deref()
+                .is_none_or(|p| glob_match(p, &i.email))
+        })
         .filter(|i| match cutoff {
             Some(c) => i.created_at.is_some_and(|t| t < c),
             None => true,
@@ -249,7 +282,8 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
     };
     let base = session.selected.public_base();
     if chosen.is_empty() {
-        ctx.io.status(&format!("No {word} invitations match; nothing to revoke"));
+        ctx.io
+            .status(&format!("No {word} invitations match; nothing to revoke"));
         return Ok(());
     }
     let item = |inv: &Invitation, st: &'static str| {
@@ -285,7 +319,8 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
             ));
         }
         if chosen.len() > SAMPLE {
-            ctx.io.status(&format!("  … and {} more", chosen.len() - SAMPLE));
+            ctx.io
+                .status(&format!("  … and {} more", chosen.len() - SAMPLE));
         }
         let n = chosen.len();
         let question = format!(
@@ -329,38 +364,62 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
             }
         }
     }
-    // A lost answer: the revoked slice of that network says whether it happened.
-    let mut networks: Vec<i64> = lost.iter().map(|(i, _)| i.network_id).collect();
-    networks.sort_unstable();
-    networks.dedup();
-    let mut revoked_ids = std::collections::HashSet::new();
-    let mut lookup_error = None;
-    for n in networks {
-        match session
-            .invitations(&ListQuery {
-                network_id: Some(n),
-                status_filter: Some(status::REVOKED),
-            })
-            .await
-        {
-            Ok(list) => revoked_ids.extend(list.into_iter().map(|i| i.id)),
-            Err(e) => lookup_error = Some(e),
+    // A lost answer: the revoked slice of that network says whether it happened (looked
+    // at up to three times, as the server may still be at it).
+    let looks = batch::SETTLE.len() + 1;
+    for attempt in 0..looks {
+        if lost.is_empty() {
+            break;
         }
-    }
-    for (inv, e) in lost {
-        if revoked_ids.contains(&inv.id) {
-            let mut r = item(inv, "revoked");
-            r.reason = Some("the server's answer was lost; the invitation shows as revoked".into());
-            results.push(r);
-        } else {
-            let mut r = item(inv, "failed");
-            r.code = Some(e.code());
-            r.reason = Some(match &lookup_error {
-                Some(le) => format!("{}; looking it up failed too ({})", e.message(), le.message()),
-                None => format!("{}; it is still not revoked: run again to retry", e.message()),
-            });
-            results.push(r);
+        if attempt > 0 {
+            tokio::time::sleep(batch::SETTLE[attempt - 1]).await;
         }
+        let mut networks: Vec<i64> = lost.iter().map(|(i, _)| i.network_id).collect();
+        networks.sort_unstable();
+        networks.dedup();
+        let mut revoked_ids = std::collections::HashSet::new();
+        let mut lookup_error = None;
+        for n in networks {
+            match session
+                .invitations(&ListQuery {
+                    network_id: Some(n),
+                    status_filter: Some(status::REVOKED),
+                })
+                .await
+            {
+                Ok(list) => revoked_ids.extend(list.into_iter().map(|i| i.id)),
+                Err(e) => lookup_error = Some(e),
+            }
+        }
+        let mut still = Vec::new();
+        for (inv, e) in lost {
+            if revoked_ids.contains(&inv.id) {
+                let mut r = item(inv, "revoked");
+                r.reason =
+                    Some("the server's answer was lost; the invitation shows as revoked".into());
+                results.push(r);
+            } else if attempt + 1 == looks || lookup_error.is_some() {
+                let mut r = item(inv, "failed");
+                r.code = Some(e.code());
+                r.reason = Some(match &lookup_error {
+                    Some(le) => {
+                        format!(
+                            "{}; looking it up failed too ({})",
+                            e.message(),
+                            le.message()
+                        )
+                    }
+                    None => format!(
+                        "{}; it is still not revoked: run again to retry",
+                        e.message()
+                    ),
+                });
+                results.push(r);
+            } else {
+                still.push((inv, e));
+            }
+        }
+        lost = still;
     }
     let _ = session.index.save();
     results.sort_by_key(|r| r.invitation.as_ref().map(|i| i.id));
@@ -397,7 +456,12 @@ mod tests {
     #[test]
     fn bulk_statuses() {
         assert_eq!(parse_bulk_status("Expired").unwrap(), BulkStatus::Expired);
-        assert!(parse_bulk_status("accepted").unwrap_err().message().contains("membership"));
+        assert!(
+            parse_bulk_status("accepted")
+                .unwrap_err()
+                .message()
+                .contains("membership")
+        );
         assert!(parse_bulk_status("nope").is_err());
     }
 }

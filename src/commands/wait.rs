@@ -149,7 +149,11 @@ pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
         let spinner = ctx.io.spinner(&format!(
             "waiting for {} invitation{} to be {what}…",
             ids.len() - ended.len(),
-            if ids.len() - ended.len() == 1 { "" } else { "s" }
+            if ids.len() - ended.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         ));
         tokio::time::sleep(pause).await;
         spinner.finish();

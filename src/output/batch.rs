@@ -189,7 +189,11 @@ pub fn summary(noun: &str, items: &[ItemResult]) -> String {
     ];
     let parts: Vec<String> = order
         .iter()
-        .filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.replace('_', " "))))
+        .filter_map(|s| {
+            counts
+                .get(s)
+                .map(|n| format!("{n} {}", s.replace('_', " ")))
+        })
         .collect();
     format!("{} {noun}: {}", items.len(), parts.join(", "))
 }

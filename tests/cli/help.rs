@@ -16,6 +16,7 @@ const COMMANDS: &[&[&str]] = &[
     &["copy-link"],
     &["resend"],
     &["revoke"],
+    &["wait"],
     &["inspect"],
     &["accept"],
     &["doctor"],
