@@ -224,6 +224,10 @@ fn report(ctx: &Context, id: i64, end: &End, after: Duration, what: &str) {
             "invitation {id} ({} → {}) is {s}: it will never be accepted",
             i.email, i.network_name
         )),
+        End::EmailFailed(i) if i.email_status == "not_sent" => ctx.io.warn(&format!(
+            "invitation {id}: no email will be sent to {}: the server has no SMTP configured (share the link: netinvite copy-link {id})",
+            i.email
+        )),
         End::EmailFailed(i) => ctx.io.warn(&format!(
             "invitation {id}: the email to {} failed: {}",
             i.email,
@@ -265,7 +269,10 @@ async fn poll(
                     out.push((*id, End::Closed(status::EXPIRED.into(), inv.clone())));
                 } else if until == Until::Sent && inv.email_status == "sent" {
                     out.push((*id, End::Reached(inv.clone())));
-                } else if until == Until::Sent && inv.email_status == "failed" {
+                } else if until == Until::Sent
+                    && (inv.email_status == "failed" || inv.email_status == "not_sent")
+                {
+                    // `not_sent` never changes: the server has no SMTP to send with.
                     out.push((*id, End::EmailFailed(inv.clone())));
                 }
             }

@@ -1066,4 +1066,14 @@ fn wait_until_sent_follows_the_email() {
     let v: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(v["result"], "reached");
     assert_eq!(v["email_status"], "sent");
+
+    // Without SMTP no email will ever go out: said at once, not after the timeout.
+    w.server.set_smtp(Smtp::Off);
+    let inv = w.create("nomail@example.com", "lab");
+    let id = inv["id"].as_i64().unwrap().to_string();
+    let started = Instant::now();
+    w.run(&["wait", &id, "--until", "sent", "--timeout", "1h"])
+        .code(1)
+        .stderr_has("no SMTP");
+    assert!(started.elapsed() < Duration::from_secs(10));
 }
