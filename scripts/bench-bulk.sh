@@ -31,7 +31,8 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; ni_env_down; rm -rf "$WORK"; }
 trap cleanup EXIT INT TERM
 
-ms() { python3 -c 'import time; print(int(time.monotonic_ns() / 1e6))'; }
+# Milliseconds from bash itself (a python start per reading would cost more than the runs).
+ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
 # A fresh server for each run, so that every run creates all N.
 start_server() {
@@ -66,6 +67,7 @@ header = "Content-Type: application/json"
 data = "{\"email\":\"person$i@example.com\",\"network_id\":$NET,\"role\":\"member\",\"expires_in_days\":7}"
 silent
 output = "/dev/null"
+write-out = "%{time_total}\\n"
 CFG
   done
 }
@@ -73,11 +75,12 @@ CFG
 median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.0f}")' "$@"; }
 
 echo "machine: $(nproc) cores, $(uname -r); $("$BIN" --version); $ROWS rows, $RUNS runs each"
-declare -a CURL NI RERUN
+declare -a CURL NI RERUN SUM
 for r in $(seq 1 "$RUNS"); do
   start_server
   curl_config
-  t=$(ms); curl -K "$WORK/curl.cfg"; CURL+=($(( $(ms) - t )))
+  t=$(ms); curl -K "$WORK/curl.cfg" >"$WORK/times"; CURL+=($(( $(ms) - t )))
+  SUM+=("$(python3 -c 'import sys; print(round(sum(float(l) for l in open(sys.argv[1])) * 1000))' "$WORK/times")")
   start_server
   "$BIN" list --json >/dev/null  # warm the keyring's fast copy, as a signed-in user has
   t=$(ms); "$BIN" -q create --from-file "$WORK/team.csv" --network "$NET" --json >"$WORK/out.ndjson"; NI+=($(( $(ms) - t )))
@@ -87,14 +90,15 @@ for r in $(seq 1 "$RUNS"); do
   skipped=$(grep -c '"status":"skipped"' "$WORK/re.ndjson" || true)
   [ "$skipped" -eq "$ROWS" ] || { echo "re-run $r: only $skipped of $ROWS skipped" >&2; exit 1; }
 done
-C=$(median "${CURL[@]}"); N=$(median "${NI[@]}"); R=$(median "${RERUN[@]}")
+C=$(median "${CURL[@]}"); N=$(median "${NI[@]}"); R=$(median "${RERUN[@]}"); S=$(median "${SUM[@]}")
 echo
 echo "| what | median | runs (ms) |"
 echo "|---|---|---|"
 echo "| curl: $ROWS POSTs in a row, one connection | $C ms | ${CURL[*]} |"
+echo "| curl: sum of the $ROWS requests' own times (the server's sequential create time) | $S ms | ${SUM[*]} |"
 echo "| netinvite create --from-file ($ROWS rows, --jobs 4, whole process) | $N ms | ${NI[*]} |"
 echo "| re-run of the same file (all skipped) | $R ms | ${RERUN[*]} |"
-python3 -c "print(f'ratio netinvite / curl: {$N/$C:.2f}')"
+python3 -c "print(f'ratio netinvite / curl wall time: {$N/$C:.2f}; netinvite / server sequential time: {$N/max($S,1):.2f}')"
 
 # Requests of the re-run, counted from -v.
 "$BIN" -v create --from-file "$WORK/team.csv" --network "$NET" --json 2>"$WORK/v.err" >/dev/null
