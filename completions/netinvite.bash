@@ -95,7 +95,7 @@ _netinvite() {
 
     case "${cmd}" in
         netinvite)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,6 +113,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -121,7 +125,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd____hold__subcmd__clipboard)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +141,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -147,7 +155,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__accept)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +171,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -173,7 +185,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__auth)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version status token"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version status token"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,6 +201,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -199,7 +215,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,6 +231,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -225,7 +245,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__auth__subcmd__token)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +261,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -251,7 +275,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__completions)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +291,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -277,7 +305,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version list show use set unset"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version list show use set unset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +323,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -303,7 +335,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__list)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +351,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -329,7 +365,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version public-url issuer client-id bearer"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version public-url issuer client-id bearer ca-cert"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,6 +381,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -355,7 +395,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,6 +411,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -381,7 +425,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version public-url issuer client-id bearer"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version public-url issuer client-id bearer ca-cert"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -397,6 +441,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -407,7 +455,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__use)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +473,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -433,7 +485,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__copy__subcmd__link)
-            opts="-p -n -q -v -h -V --print --network --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-p -n -q -v -h -V --print --network --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,6 +511,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -467,7 +523,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__create)
-            opts="-e -n -q -v -h -V --email --emails-from --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-e -n -q -v -h -V --email --emails-from --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +569,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -521,7 +581,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__doctor)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +597,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -547,7 +611,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__inspect)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -565,6 +629,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -573,7 +641,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__list)
-            opts="-s -n -e -q -v -h -V --status --network --email --limit --format --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-s -n -e -q -v -h -V --status --network --email --limit --format --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +691,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -631,7 +703,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__login)
-            opts="-q -v -h -V --with-token --insecure-storage --public-url --issuer --client-id --device --browser --bearer --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --with-token --insecure-storage --public-url --issuer --client-id --device --browser --bearer --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,6 +737,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -673,7 +749,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__logout)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -691,6 +767,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -699,7 +779,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__networks)
-            opts="-q -v -h -V --format --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --format --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,6 +801,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -729,7 +813,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__resend)
-            opts="-q -v -h -V --wait --timeout --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --wait --timeout --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +835,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -759,7 +847,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__revoke)
-            opts="-y -q -v -h -V --yes --force --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-y -q -v -h -V --yes --force --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -777,6 +865,10 @@ _netinvite() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -785,7 +877,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__show)
-            opts="-n -q -v -h -V --network --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-n -q -v -h -V --network --server --profile --json --quiet --verbose --no-input --color --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,6 +901,10 @@ _netinvite() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

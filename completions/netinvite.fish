@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_netinvite_global_optspecs
-    string join \n server= profile= json q/quiet v/verbose no-input color= h/help V/version
+    string join \n server= profile= json q/quiet v/verbose no-input color= ca-cert= h/help V/version
 end
 
 function __fish_netinvite_needs_command
@@ -29,6 +29,7 @@ complete -c netinvite -n "__fish_netinvite_needs_command" -l profile -d 'Profile
 complete -c netinvite -n "__fish_netinvite_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_needs_command" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_needs_command" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_needs_command" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_needs_command" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -62,6 +63,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l profile -d
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l with-token -d 'Read a token from standard input instead of signing in'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l insecure-storage -d 'Keep the token in a file readable only by you, instead of the OS keyring'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l device -d 'Sign in with the device flow: a code to confirm in any browser'
@@ -77,6 +79,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand logout" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -88,6 +91,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and not __fish
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and not __fish_seen_subcommand_from status token" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and not __fish_seen_subcommand_from status token" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and not __fish_seen_subcommand_from status token" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and not __fish_seen_subcommand_from status token" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and not __fish_seen_subcommand_from status token" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -101,6 +105,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_see
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -112,6 +117,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_see
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from token" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from token" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from token" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand auth; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -128,6 +134,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -l profile
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand networks" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -144,6 +151,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l can-manage-nodes -d 'Allow adding, editing and deleting nodes'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l can-invite-users -d 'Allow sending further invitations for this network'
 complete -c netinvite -n "__fish_netinvite_using_subcommand create" -l can-manage-firewall -d 'Allow editing groups and firewall rules'
@@ -170,6 +178,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand list" -l profile -d 
 complete -c netinvite -n "__fish_netinvite_using_subcommand list" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand list" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand list" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand list" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand list" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -190,6 +199,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand ls" -l profile -d 'P
 complete -c netinvite -n "__fish_netinvite_using_subcommand ls" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand ls" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand ls" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand ls" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand ls" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -202,6 +212,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand show" -l profile -d 
 complete -c netinvite -n "__fish_netinvite_using_subcommand show" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand show" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand show" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand show" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand show" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -214,6 +225,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -l profil
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -s p -l print -d 'Print the link to stdout instead of copying it'
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -s q -l quiet -d 'Print nothing but data and errors'
@@ -227,6 +239,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l wait -d 'Wait until the server reports the email as sent or failed'
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s q -l quiet -d 'Print nothing but data and errors'
@@ -239,6 +252,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l force -d 'Also revoke invitations that are not pending (an accepted one keeps its access)'
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
@@ -252,6 +266,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l profile 
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand inspect" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -263,6 +278,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand accept" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -274,6 +290,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l profile -
 complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand doctor" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -285,6 +302,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fi
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and not __fish_seen_subcommand_from list show use set unset" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -301,6 +319,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_s
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from list" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from list" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -312,6 +331,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_s
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -323,6 +343,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_s
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from use" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from use" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from use" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from use" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from use" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -334,6 +355,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_s
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -345,6 +367,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_s
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from unset" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from unset" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -356,6 +379,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand completions" -l prof
 complete -c netinvite -n "__fish_netinvite_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand completions" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand completions" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand completions" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'
@@ -367,6 +391,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -l
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -l ca-cert -d 'Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)' -r -F
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never a token'

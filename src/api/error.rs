@@ -101,6 +101,8 @@ impl KnownDetail {
 pub enum TransportKind {
     Connect,
     Timeout,
+    /// The TLS handshake failed: retrying cannot help, and the cause is told apart.
+    Tls(super::transport::TlsProblem),
     Other,
 }
 
@@ -130,7 +132,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub(crate) fn transport(url: &str, e: &reqwest::Error) -> Self {
-        let kind = if e.is_timeout() {
+        // A certificate failure is also a connect error to reqwest: look for it first.
+        let kind = if let Some((problem, _)) = super::transport::tls_problem(e) {
+            TransportKind::Tls(problem)
+        } else if e.is_timeout() {
             TransportKind::Timeout
         } else if e.is_connect() {
             TransportKind::Connect

@@ -13,3 +13,4 @@ mod list;
 mod manage;
 mod oidc;
 mod secrets;
+mod tls;
