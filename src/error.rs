@@ -341,9 +341,10 @@ impl CliError {
             Unreachable { .. } => "server_unreachable",
             Timeout { .. } => "timeout",
             Tls { problem, .. } => match problem {
-                TlsProblem::UnknownIssuer | TlsProblem::BadCertificate | TlsProblem::Revoked => {
-                    "tls_untrusted"
-                }
+                TlsProblem::UnknownIssuer
+                | TlsProblem::BadCertificate
+                | TlsProblem::Revoked
+                | TlsProblem::CaAsServerCertificate => "tls_untrusted",
                 TlsProblem::NameMismatch => "tls_name_mismatch",
                 TlsProblem::Expired | TlsProblem::NotYetValid => "tls_expired",
                 TlsProblem::NotTls | TlsProblem::Handshake => "tls_failed",
@@ -480,6 +481,9 @@ impl CliError {
                     TlsProblem::Expired => format!("{whose} certificate has expired"),
                     TlsProblem::NotYetValid => format!("{whose} certificate is not valid yet"),
                     TlsProblem::Revoked => format!("{whose} certificate has been revoked"),
+                    TlsProblem::CaAsServerCertificate => format!(
+                        "{whose} certificate is a CA certificate (basicConstraints CA:TRUE), which is refused as a server certificate"
+                    ),
                     TlsProblem::BadCertificate => format!("{whose} certificate is not acceptable"),
                     TlsProblem::NotTls => {
                         "it does not speak TLS on this port (is it plain http?)".to_string()
@@ -642,6 +646,7 @@ impl CliError {
                 TlsProblem::Expired | TlsProblem::NotYetValid => {
                     "renew the certificate on the server, or check this computer's clock".into()
                 }
+                TlsProblem::CaAsServerCertificate => "give the server a certificate signed by its CA, or re-create the self-signed one as a non-CA certificate (`openssl req -x509 … -addext basicConstraints=critical,CA:FALSE`); then pass the CA (or that certificate) with --ca-cert FILE".into(),
                 TlsProblem::Revoked | TlsProblem::BadCertificate => {
                     "the server needs a valid certificate; the TLS detail says what is wrong with this one".into()
                 }
@@ -674,7 +679,7 @@ impl CliError {
             ApiError::Transport { url, message, kind } => match kind {
                 TransportKind::Timeout => CliError::Timeout { url },
                 TransportKind::Tls(problem) => CliError::Tls {
-                    detail: tls_detail(&message),
+                    detail: message,
                     url,
                     problem,
                     issuer: false,
@@ -763,18 +768,6 @@ impl CliError {
             other => other,
         }
     }
-}
-
-/// rustls's own words, the last part of a cause chain (the rest repeats the URL).
-pub fn tls_detail(chain: &str) -> String {
-    chain
-        .rsplit(": ")
-        .take_while(|part| !part.contains("://"))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 /// `scheme://host[:port]` of a URL (what a certificate is about), else the text.

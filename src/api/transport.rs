@@ -436,6 +436,9 @@ pub enum TlsProblem {
     Expired,
     NotYetValid,
     Revoked,
+    /// The server presents a CA certificate (`basicConstraints CA:TRUE`) as its own,
+    /// as `openssl req -x509` makes by default; rustls refuses those outright.
+    CaAsServerCertificate,
     /// Any other certificate defect (bad signature, not meant for servers, …).
     BadCertificate,
     /// The server answered something that is not TLS (plain http on an https URL).
@@ -476,6 +479,10 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<(TlsProblem, Stri
             C::Expired | C::ExpiredContext { .. } => TlsProblem::Expired,
             C::NotValidYet | C::NotValidYetContext { .. } => TlsProblem::NotYetValid,
             C::Revoked => TlsProblem::Revoked,
+            // webpki's error is only reachable through rustls's opaque wrapper.
+            C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                TlsProblem::CaAsServerCertificate
+            }
             _ => TlsProblem::BadCertificate,
         },
         E::InvalidMessage(rustls::InvalidMessage::InvalidContentType)

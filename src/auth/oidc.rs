@@ -581,12 +581,12 @@ fn urlencode(s: &str) -> String {
 
 /// A failed TLS handshake with the issuer, explained like one with the server.
 fn tls_error(issuer: &str, e: &(dyn std::error::Error + 'static)) -> Option<CliError> {
-    let (problem, _) = crate::api::transport::tls_problem(e)?;
+    let (problem, detail) = crate::api::transport::tls_problem(e)?;
     Some(CliError::Tls {
         url: issuer.to_string(),
         problem,
         issuer: true,
-        detail: crate::error::tls_detail(&crate::api::error::chain(e)),
+        detail,
     })
 }
 

@@ -312,6 +312,57 @@ fn a_bundle_of_several_certificates_is_accepted() {
     );
 }
 
+/// A self-signed server certificate (no CA at all): trusting the certificate itself
+/// works, and one made as a CA certificate, as `openssl req -x509` does by default, is
+/// explained, since rustls refuses it even when trusted.
+#[test]
+fn self_signed_certificates() {
+    let self_signed = |ca: bool| {
+        let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+        if ca {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        TlsIdentity {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    };
+    let pki = Pki::new();
+    let leaf = self_signed(false);
+    let own = pki.write("server.pem", &leaf.cert_pem);
+    let w = World::with(Options {
+        tls: Some(leaf),
+        ..Default::default()
+    });
+    w.run(&["login", "--server", &w.url()])
+        .code(7)
+        .stderr_has("unknown authority (self-signed or a private CA)");
+    w.run(&["login", "--server", &w.url(), "--ca-cert", &own])
+        .ok();
+
+    let ca_like = self_signed(true);
+    let own = pki.write("ca-like.pem", &ca_like.cert_pem);
+    let w = World::with(Options {
+        tls: Some(ca_like),
+        ..Default::default()
+    });
+    let e = w
+        .run(&["login", "--server", &w.url(), "--ca-cert", &own, "--json"])
+        .code(7)
+        .json_error();
+    assert_eq!(e["code"], "tls_untrusted");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("is a CA certificate (basicConstraints CA:TRUE)"),
+        "{e}"
+    );
+    assert!(e["hint"].as_str().unwrap().contains("CA:FALSE"), "{e}");
+}
+
 #[test]
 fn name_mismatch_expiry_and_plain_http_are_told_apart() {
     let pki = Pki::new();

@@ -384,6 +384,35 @@ mod tests {
     }
 
     #[test]
+    fn tls_flags() {
+        let dir = std::env::temp_dir().join(format!("standin-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("c.pem"), dir.join("k.pem"));
+        std::fs::write(&cert, "CERT").unwrap();
+        std::fs::write(&key, "KEY").unwrap();
+        let a = parse(&[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ])
+        .unwrap();
+        let tls = a.tls.unwrap();
+        assert_eq!(
+            (tls.cert_pem.as_str(), tls.key_pem.as_str()),
+            ("CERT", "KEY")
+        );
+        assert!(parse(&["--tls-cert", cert.to_str().unwrap()]).is_err());
+        assert!(
+            parse(&["--tls-cert", "/nonexistent", "--tls-key", "/nonexistent"])
+                .unwrap_err()
+                .contains("cannot read /nonexistent")
+        );
+        assert!(parse(&[]).unwrap().tls.is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn oidc_flags() {
         let Some(Oidc::Embedded(e)) = parse(&["--oidc", "--oidc-ttl", "30"]).unwrap().oidc else {
             panic!("embedded issuer expected");
