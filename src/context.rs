@@ -2,11 +2,10 @@
 //! an API client signed in to it.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use url::Url;
-
-use std::path::PathBuf;
 
 use crate::api::transport::{self, CaOrigin, ExtraCa};
 use crate::api::{ApiError, Client, Exchange, NetConfig, Observer};
@@ -184,7 +183,8 @@ impl Context {
 
     /// The extra CA to trust for `base`, and where it was named: `--ca-cert`, else
     /// `NETINVITE_CA_CERT`, else the `ca-cert` of the profile for that server, else (for
-    /// https only: plain http never reads certificates) `SSL_CERT_FILE`.
+    /// an https server only: a plain-http client reads no certificates, and the identity
+    /// provider's client reads `SSL_CERT_FILE` as its system store anyway) `SSL_CERT_FILE`.
     pub fn ca_choice(&self, base: &Url) -> Option<(PathBuf, CaOrigin)> {
         if let Some(p) = &self.global.ca_cert {
             return Some((p.clone(), CaOrigin::Flag));
