@@ -559,7 +559,17 @@ fn relay(client: TcpStream, seen: &Mutex<Vec<String>>) -> std::io::Result<()> {
         let rest = target.split("://").nth(1).unwrap_or(target);
         rest.split('/').next().unwrap_or("").to_string()
     };
-    seen.lock().unwrap().push(format!("{method} {authority}"));
+    let auth = head
+        .iter()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("proxy-authorization:")
+                .then(|| format!(" [{}]", l.split_once(':').unwrap().1.trim()))
+        })
+        .unwrap_or_default();
+    seen.lock()
+        .unwrap()
+        .push(format!("{method} {authority}{auth}"));
     let dial = authority.replacen("standin.test", "127.0.0.1", 1);
     let mut upstream = TcpStream::connect(dial)?;
     let mut client_w = client.try_clone()?;
@@ -617,6 +627,25 @@ fn http_proxy_carries_requests_for_other_hosts_unless_no_proxy_covers_them() {
         .code(7)
         .stderr_has("cannot reach");
     assert_eq!(proxy.connections(), before, "the proxy was not used");
+}
+
+#[test]
+fn proxy_credentials_are_sent_to_the_proxy_and_never_shown() {
+    let proxy = Proxy::start();
+    let with_auth = proxy.url().replace("http://", "http://ana:s3cret@");
+    let w = World::new().env("http_proxy", &with_auth);
+    let url = format!("http://standin.test:{}", w.server.port());
+    let out = w.run(&["login", "--server", &url, "-v"]).ok();
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    assert!(out.stderr.contains("ana:***@127.0.0.1"), "{}", out.stderr);
+    // Basic base64("ana:s3cret")
+    let targets = proxy.targets.lock().unwrap().clone();
+    assert!(
+        targets
+            .iter()
+            .all(|t| t.ends_with("[Basic YW5hOnMzY3JldA==]")),
+        "{targets:?}"
+    );
 }
 
 #[test]
