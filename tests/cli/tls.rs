@@ -494,6 +494,48 @@ fn oidc_sign_in_trusts_the_same_ca() {
     w.create("oidc@example.com", "lab");
 }
 
+/// An identity provider behind a CA netinvite does not know is named as such: the
+/// server (plain http here) is fine, the issuer's discovery fails.
+#[test]
+fn an_untrusted_identity_provider_is_named() {
+    let pki = Pki::new();
+    let idp = World::with(Options {
+        tls: Some(pki.server(&["127.0.0.1"], false)),
+        oidc: Some(Oidc::Embedded(Default::default())),
+        ..Default::default()
+    });
+    let issuer = idp.server.issuer_url().unwrap();
+    let w = World::with(Options {
+        oidc: Some(Oidc::External {
+            issuer: issuer.clone(),
+            client_id: "netinvite".into(),
+        }),
+        ..Default::default()
+    });
+    let e = w
+        .run(&[
+            "login",
+            "--server",
+            &w.url(),
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "netinvite",
+            "--device",
+            "--json",
+        ])
+        .code(7)
+        .json_error();
+    assert_eq!(e["code"], "tls_untrusted");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("the identity provider's certificate is signed by an unknown authority"),
+        "{e}"
+    );
+}
+
 /// A forward (absolute-form) and CONNECT proxy on 127.0.0.1 that counts connections
 /// and maps `standin.test` to loopback, so that a request for that name can only
 /// succeed through it.
