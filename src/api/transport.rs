@@ -124,8 +124,11 @@ impl ExtraCa {
                 SectionKind::PublicKey => {
                     other.get_or_insert("a public key");
                 }
+                SectionKind::Crl => {
+                    other.get_or_insert("a certificate revocation list");
+                }
                 _ => {
-                    other.get_or_insert("no certificate");
+                    other.get_or_insert("another kind of PEM block");
                 }
             }
         }
