@@ -10,7 +10,6 @@ use url::Url;
 use crate::api::transport::{self, CaOrigin, ExtraCa};
 use crate::api::{ApiError, Client, Exchange, NetConfig, Observer};
 use crate::auth::{self, Bearer, Source, TokenStore};
-use crate::cli::Global;
 use crate::config::{Config, Profile, display_url, normalize_server};
 use crate::error::CliError;
 use crate::index::Index;
@@ -19,7 +18,19 @@ use crate::io::Io;
 pub struct Context {
     pub io: Arc<Io>,
     pub config: Config,
-    pub global: Global,
+    pub global: GlobalSettings,
+}
+
+/// The global options a command acts on, resolved from the command line and the
+/// environment by `cli` (so that nothing below it depends on clap's types).
+#[derive(Debug, Clone, Default)]
+pub struct GlobalSettings {
+    /// `--server` / `NETINVITE_SERVER`: selects the profile signed in to it.
+    pub server: Option<String>,
+    /// `--profile` / `NETINVITE_PROFILE`.
+    pub profile: Option<String>,
+    /// `--ca-cert` (`NETINVITE_CA_CERT` is read apart, so that errors can name it).
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The profile a command runs against.
@@ -64,7 +75,7 @@ pub struct Session {
 }
 
 impl Context {
-    pub fn new(io: Io, config: Config, global: Global) -> Self {
+    pub fn new(io: Io, config: Config, global: GlobalSettings) -> Self {
         Self {
             io: Arc::new(io),
             config,
