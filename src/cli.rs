@@ -59,6 +59,11 @@ pub struct Global {
     /// When to use colour (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// Also trust the CA certificate(s) in this PEM file, besides the built-in roots (or
+    /// NETINVITE_CA_CERT; a profile keeps one with `config set ca-cert`)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 impl Global {
@@ -67,6 +72,7 @@ impl Global {
         GlobalSettings {
             server: self.server.clone(),
             profile: self.profile.clone(),
+            ca_cert: self.ca_cert.clone(),
         }
     }
 

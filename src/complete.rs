@@ -111,6 +111,7 @@ fn selected_index(factory: Factory) -> Option<Index> {
     let settings = GlobalSettings {
         server: find("server"),
         profile: find("profile"),
+        ..Default::default()
     };
     let config = Config::dir_from_env().and_then(Config::load).ok()?;
     let io = Io::new(ColorChoice::Never, Verbosity::Quiet, false, true);

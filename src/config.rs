@@ -72,6 +72,10 @@ pub struct Profile {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bearer: Option<BearerKind>,
+    /// An extra CA certificate file (PEM) to trust for this server and its identity
+    /// provider, as an absolute path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
     /// Keys this version does not know, kept so that a save never drops them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,

@@ -2,11 +2,13 @@
 //! an API client signed in to it.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use url::Url;
 
-use crate::api::{ApiError, Client, Exchange, Observer};
+use crate::api::transport::{self, CaOrigin, ExtraCa};
+use crate::api::{ApiError, Client, Exchange, NetConfig, Observer};
 use crate::auth::{self, Bearer, Source, TokenStore};
 use crate::config::{Config, Profile, display_url, normalize_server};
 use crate::error::CliError;
@@ -27,6 +29,8 @@ pub struct GlobalSettings {
     pub server: Option<String>,
     /// `--profile` / `NETINVITE_PROFILE`.
     pub profile: Option<String>,
+    /// `--ca-cert` (`NETINVITE_CA_CERT` is read apart, so that errors can name it).
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The profile a command runs against.
@@ -184,7 +188,90 @@ impl Context {
 
     /// An unauthenticated client for `base`.
     pub fn client_for(&self, base: &Url) -> Result<Client, CliError> {
-        Client::new(base, self.observer()).map_err(|e| CliError::from_api(e, base.as_str()))
+        let net = self.net_for(base)?;
+        Client::new(base, &net, self.observer()).map_err(|e| CliError::from_api(e, base.as_str()))
+    }
+
+    /// The extra CA to trust for `base`, and where it was named: `--ca-cert`, else
+    /// `NETINVITE_CA_CERT`, else the `ca-cert` of the profile for that server, else (for
+    /// an https server only: a plain-http client reads no certificates, and the identity
+    /// provider's client reads `SSL_CERT_FILE` as its system store anyway) `SSL_CERT_FILE`.
+    pub fn ca_choice(&self, base: &Url) -> Option<(PathBuf, CaOrigin)> {
+        if let Some(p) = &self.global.ca_cert {
+            return Some((p.clone(), CaOrigin::Flag));
+        }
+        if let Some(p) = std::env::var_os("NETINVITE_CA_CERT").filter(|v| !v.is_empty()) {
+            return Some((PathBuf::from(p), CaOrigin::Env));
+        }
+        if let Some(p) = self.profile_for(base).and_then(|p| p.ca_cert) {
+            return Some((p, CaOrigin::Profile));
+        }
+        if base.scheme() == "https"
+            && let Some(p) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty())
+        {
+            return Some((PathBuf::from(p), CaOrigin::SslCertFile));
+        }
+        None
+    }
+
+    /// Trust and proxy settings for connections to `base` (and to its identity
+    /// provider). The CA file is read and checked here, before any request.
+    pub fn net_for(&self, base: &Url) -> Result<NetConfig, CliError> {
+        let extra = self
+            .ca_choice(base)
+            .map(|(path, origin)| ExtraCa::load(&path, origin))
+            .transpose()
+            .map_err(CliError::CaFile)?;
+        if base.scheme() == "https"
+            && let Ok(dirs) = std::env::var("SSL_CERT_DIR")
+        {
+            transport::check_cert_dirs(&dirs).map_err(CliError::CaFile)?;
+        }
+        let net = NetConfig::new(extra).map_err(CliError::BadProxy)?;
+        if self.io.verbose() {
+            if base.scheme() == "https" {
+                self.io.debug(&match net.extra_ca() {
+                    Some(ca) => format!(
+                        "TLS: trusting the built-in roots and {} certificate(s) from {} ({})",
+                        ca.len(),
+                        ca.path.display(),
+                        ca.origin.option()
+                    ),
+                    None => "TLS: trusting the built-in roots".into(),
+                });
+            }
+            match net.proxy_for(base) {
+                Some(p) => self.io.debug(&format!(
+                    "proxy {} (from {}) for {}",
+                    p.shown(),
+                    p.var,
+                    base.origin().ascii_serialization()
+                )),
+                None if !net.proxies().is_empty() => self.io.debug(&format!(
+                    "no proxy for {} (loopback or NO_PROXY)",
+                    base.host_str().unwrap_or("")
+                )),
+                None => {}
+            }
+        }
+        Ok(net)
+    }
+
+    /// The saved profile for the server at `base`: the selected one when it is for that
+    /// server, else the first that is.
+    fn profile_for(&self, base: &Url) -> Option<Profile> {
+        let server = display_url(base);
+        if let Ok(sel) = self.select()
+            && sel.profile.server == server
+        {
+            return Some(sel.profile);
+        }
+        self.config
+            .file
+            .profiles
+            .values()
+            .find(|p| p.server == server)
+            .cloned()
     }
 
     /// The token store of a profile.

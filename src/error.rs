@@ -5,6 +5,7 @@
 //! cancelled, 3 not found, 4 sign-in needed or expired, 5 permission denied, 6 conflict,
 //! 7 server unreachable or server error.
 
+use crate::api::transport::{CaError, CaOrigin, CaProblem, ProxyError, TlsProblem};
 use crate::api::{ApiError, Detail, KnownDetail, error::TransportKind};
 
 pub const OK: u8 = 0;
@@ -62,6 +63,10 @@ pub enum CliError {
         not_done: Vec<i64>,
     },
     TokenFromTerminal,
+    /// A `--ca-cert` (or equivalent) file that cannot be used.
+    CaFile(CaError),
+    /// A proxy variable that cannot be used.
+    BadProxy(ProxyError),
     /// A `--jq` expression that does not compile; `offset` is a byte offset into it.
     InvalidJq {
         expr: String,
@@ -188,6 +193,14 @@ pub enum CliError {
     Timeout {
         url: String,
     },
+    /// The TLS handshake with the server (or, with `issuer`, the identity provider)
+    /// failed; `detail` is rustls's own account.
+    Tls {
+        url: String,
+        problem: TlsProblem,
+        issuer: bool,
+        detail: String,
+    },
     ServerError {
         url: String,
         status: u16,
@@ -281,7 +294,9 @@ impl CliError {
             | JqNeedsJson { .. }
             | InvalidDuration { .. }
             | InvalidInput { .. }
-            | BatchInterrupted { .. } => USAGE,
+            | BatchInterrupted { .. }
+            | CaFile(_)
+            | BadProxy(_) => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -313,6 +328,7 @@ impl CliError {
             IssuerUnreachable { .. }
             | Unreachable { .. }
             | Timeout { .. }
+            | Tls { .. }
             | ServerError { .. }
             | BadAnswer { .. }
             | NotNebula { .. } => SERVER,
@@ -358,6 +374,8 @@ impl CliError {
             Cancelled => "cancelled",
             Interrupted { .. } => "interrupted",
             TokenFromTerminal => "token_from_terminal",
+            CaFile(_) => "ca_cert_unusable",
+            BadProxy(_) => "proxy_unusable",
             InvalidJq { .. } => "invalid_jq",
             JqNeedsJson { .. } => "usage",
             JqFailed { .. } => "jq_failed",
@@ -398,6 +416,15 @@ impl CliError {
             IssuerUnreachable { .. } => "issuer_unreachable",
             Unreachable { .. } => "server_unreachable",
             Timeout { .. } => "timeout",
+            Tls { problem, .. } => match problem {
+                TlsProblem::UnknownIssuer
+                | TlsProblem::BadCertificate
+                | TlsProblem::Revoked
+                | TlsProblem::CaAsServerCertificate => "tls_untrusted",
+                TlsProblem::NameMismatch => "tls_name_mismatch",
+                TlsProblem::Expired | TlsProblem::NotYetValid => "tls_expired",
+                TlsProblem::NotTls | TlsProblem::Handshake => "tls_failed",
+            },
             ServerError { .. } => "server_error",
             BadAnswer { .. } => "bad_answer",
             NotNebula { .. } => "not_nebula_commander",
@@ -458,6 +485,11 @@ impl CliError {
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
             }
+            CaFile(e) => ca_file_message(e),
+            BadProxy(e) => format!(
+                "{} is not a usable proxy ({:?}): {}",
+                e.var, e.value, e.reason
+            ),
             InvalidJq { message, .. } => format!("invalid --jq expression: {message}"),
             JqNeedsJson { command } => {
                 format!("--jq needs JSON output, and {command} prints text")
@@ -557,6 +589,34 @@ impl CliError {
             IssuerUnreachable { url, message } => format!("cannot reach the identity provider {url}: {message}"),
             Unreachable { url, message } => format!("cannot reach {url}: {message}"),
             Timeout { url } => format!("{url} did not answer in time"),
+            Tls { url, problem, issuer, .. } => {
+                let whose = if *issuer {
+                    "the identity provider's"
+                } else {
+                    "the server's"
+                };
+                let what = match problem {
+                    TlsProblem::UnknownIssuer => format!(
+                        "{whose} certificate is signed by an unknown authority (self-signed or a private CA)"
+                    ),
+                    TlsProblem::NameMismatch => format!(
+                        "{whose} certificate is not valid for the name {}",
+                        host_of(url)
+                    ),
+                    TlsProblem::Expired => format!("{whose} certificate has expired"),
+                    TlsProblem::NotYetValid => format!("{whose} certificate is not valid yet"),
+                    TlsProblem::Revoked => format!("{whose} certificate has been revoked"),
+                    TlsProblem::CaAsServerCertificate => format!(
+                        "{whose} certificate is a CA certificate (basicConstraints CA:TRUE), which is refused as a server certificate"
+                    ),
+                    TlsProblem::BadCertificate => format!("{whose} certificate is not acceptable"),
+                    TlsProblem::NotTls => {
+                        "it does not speak TLS on this port (is it plain http?)".to_string()
+                    }
+                    TlsProblem::Handshake => "the TLS handshake failed".to_string(),
+                };
+                format!("cannot connect securely to {}: {what}", origin_of(url))
+            }
             ServerError {
                 url,
                 status,
@@ -628,6 +688,7 @@ impl CliError {
                 vec![format!("profiles: {}", known.join(", "))]
             }
             Item { inner, .. } => inner.details(),
+            Tls { detail, .. } => vec![format!("TLS: {detail}")],
             InvalidJq { expr, offset, .. } => {
                 let mut v = vec![expr.clone()];
                 // A caret under the error, when the expression is one line.
@@ -691,6 +752,11 @@ impl CliError {
             }
             WaitIncomplete { .. } => "`netinvite show ID` shows the email error".into(),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
+            CaFile(e) => ca_file_hint(e),
+            BadProxy(e) => format!(
+                "use an http:// or https:// proxy URL such as http://proxy.example:3128, or unset {} for netinvite",
+                e.var
+            ),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
             NetworkNotFound { .. } | NetworkAmbiguous { .. } => {
@@ -748,6 +814,25 @@ impl CliError {
                 "check the server URL and your network; `netinvite doctor` runs the checks".into()
             }
             Timeout { .. } => "try again; NETINVITE_HTTP_TIMEOUT=SECONDS allows a slower server".into(),
+            Tls { problem, url, .. } => match problem {
+                TlsProblem::UnknownIssuer => "give the CA with --ca-cert FILE, NETINVITE_CA_CERT or `netinvite config set ca-cert FILE`".into(),
+                TlsProblem::NameMismatch => format!(
+                    "use the name the certificate is issued for (see the TLS detail), or have it reissued for {}; a --ca-cert does not change this",
+                    host_of(url)
+                ),
+                TlsProblem::Expired | TlsProblem::NotYetValid => {
+                    "renew the certificate on the server, or check this computer's clock".into()
+                }
+                TlsProblem::CaAsServerCertificate => "give the server a certificate signed by its CA, or re-create the self-signed one as a non-CA certificate (`openssl req -x509 … -addext basicConstraints=critical,CA:FALSE`); then pass the CA (or that certificate) with --ca-cert FILE".into(),
+                TlsProblem::Revoked | TlsProblem::BadCertificate => {
+                    "the server needs a valid certificate; the TLS detail says what is wrong with this one".into()
+                }
+                TlsProblem::NotTls => format!(
+                    "use http:// if the server really serves plain HTTP there: {}",
+                    origin_of(url).replacen("https://", "http://", 1)
+                ),
+                TlsProblem::Handshake => "check that the URL points at the TLS port of the server; the TLS detail says more".into(),
+            },
             ServerError {
                 maybe_rate_limited: true,
                 ..
@@ -773,6 +858,12 @@ impl CliError {
         match e {
             ApiError::Transport { url, message, kind } => match kind {
                 TransportKind::Timeout => CliError::Timeout { url },
+                TransportKind::Tls(problem) => CliError::Tls {
+                    detail: message,
+                    url,
+                    problem,
+                    issuer: false,
+                },
                 _ => CliError::Unreachable { url, message },
             },
             ApiError::Decode { url, message, .. } => CliError::BadAnswer { url, message },
@@ -856,6 +947,69 @@ impl CliError {
             },
             other => other,
         }
+    }
+}
+
+/// `scheme://host[:port]` of a URL (what a certificate is about), else the text.
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| url.to_string())
+}
+
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| url.to_string())
+}
+
+fn ca_file_message(e: &CaError) -> String {
+    let path = e.path.display();
+    let from = e.origin.option();
+    let what = if e.origin == CaOrigin::SslCertDir {
+        "certificate directory"
+    } else {
+        "CA file"
+    };
+    let why = match &e.problem {
+        CaProblem::Missing => "it does not exist".to_string(),
+        CaProblem::Unreadable(m) => format!("it cannot be read ({m})"),
+        CaProblem::NotADirectory => "it is not a directory".to_string(),
+        CaProblem::Der => "it is binary (DER), not PEM".to_string(),
+        CaProblem::NotPem(m) => format!("it is not valid PEM ({m})"),
+        CaProblem::NoCertificate { found: Some(f) } => {
+            format!("it holds {f} but no CERTIFICATE block")
+        }
+        CaProblem::NoCertificate { found: None } => "it holds no PEM CERTIFICATE block".to_string(),
+        CaProblem::BadCertificate { index, reason } => {
+            format!("certificate {index} in it is not a usable X.509 certificate ({reason})")
+        }
+    };
+    format!("the {what} {path} (from {from}) cannot be used: {why}")
+}
+
+fn ca_file_hint(e: &CaError) -> String {
+    let fix = match e.origin {
+        CaOrigin::Flag => "give another file with --ca-cert",
+        CaOrigin::Env => "set NETINVITE_CA_CERT to another file, or unset it",
+        CaOrigin::Profile => {
+            "set another with `netinvite config set ca-cert FILE`, or `netinvite config unset ca-cert`"
+        }
+        CaOrigin::SslCertFile => "point SSL_CERT_FILE at a PEM bundle, or unset it",
+        CaOrigin::SslCertDir => {
+            return "point SSL_CERT_DIR at existing directories (colon-separated), or unset it"
+                .into();
+        }
+    };
+    match &e.problem {
+        CaProblem::Der => format!(
+            "convert it with `openssl x509 -inform der -in {} -out ca.pem`, or {fix}",
+            e.path.display()
+        ),
+        _ => format!(
+            "expected a PEM file with the CA certificate(s) (-----BEGIN CERTIFICATE-----); {fix}"
+        ),
     }
 }
 

@@ -101,6 +101,8 @@ impl KnownDetail {
 pub enum TransportKind {
     Connect,
     Timeout,
+    /// The TLS handshake failed: retrying cannot help, and the cause is told apart.
+    Tls(super::transport::TlsProblem),
     Other,
 }
 
@@ -130,6 +132,15 @@ pub enum ApiError {
 
 impl ApiError {
     pub(crate) fn transport(url: &str, e: &reqwest::Error) -> Self {
+        // A certificate failure is also a connect error to reqwest: look for it first,
+        // and keep rustls's own words (the rest of the chain only repeats the URL).
+        if let Some((problem, text)) = super::transport::tls_problem(e) {
+            return Self::Transport {
+                url: url.to_string(),
+                message: text,
+                kind: TransportKind::Tls(problem),
+            };
+        }
         let kind = if e.is_timeout() {
             TransportKind::Timeout
         } else if e.is_connect() {

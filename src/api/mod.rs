@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod models;
+pub mod transport;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use url::Url;
 
 pub use error::{ApiError, Detail, KnownDetail, ValidationItem};
 use models::*;
+pub use transport::NetConfig;
 
 use crate::secret::Secret;
 
@@ -47,6 +49,7 @@ pub struct Client {
     http: reqwest::Client,
     bearer: Option<Secret>,
     observer: Option<Observer>,
+    net: NetConfig,
 }
 
 /// How long to wait for a connection, and for a whole answer. The list endpoint has no
@@ -55,8 +58,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Client {
-    /// A client for `base` (`https://host[:port][/prefix]`, no trailing slash needed).
-    pub fn new(base: &Url, observer: Option<Observer>) -> Result<Self, ApiError> {
+    /// A client for `base` (`https://host[:port][/prefix]`, no trailing slash needed),
+    /// trusting and proxying as `net` says.
+    pub fn new(base: &Url, net: &NetConfig, observer: Option<Observer>) -> Result<Self, ApiError> {
         let mut base = base.clone();
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
@@ -71,15 +75,16 @@ impl Client {
         // Root certificates are only loaded for https: reading the system store costs
         // more than the whole request on loopback.
         let https = base.scheme() == "https";
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!("netinvite/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .timeout(timeout)
             // The backend answers a trailing slash with a 307 to a plain-http URL; never
             // follow a redirect, least of all an https → http downgrade.
             .redirect(reqwest::redirect::Policy::none())
-            .http1_only()
-            .tls_built_in_root_certs(https)
+            .http1_only();
+        let http = net
+            .apply(builder, https)
             .build()
             .map_err(|e| ApiError::Transport {
                 url: base.to_string(),
@@ -91,7 +96,14 @@ impl Client {
             http,
             bearer: None,
             observer,
+            net: net.clone(),
         })
+    }
+
+    /// The trust and proxy settings this client was built with, for the identity
+    /// provider's client: it may sit behind the same private CA.
+    pub fn net(&self) -> &NetConfig {
+        &self.net
     }
 
     /// The same client, sending `token` as the bearer.

@@ -202,7 +202,8 @@ pub async fn renew(
             let (Some(issuer), Some(client_id)) = (&profile.issuer, &profile.client_id) else {
                 return Err(CliError::SessionExpired);
             };
-            let provider = oidc::Provider::discover(issuer, client_id, observer).await?;
+            let provider =
+                oidc::Provider::discover(issuer, client_id, client.net(), observer).await?;
             provider.refresh(&refresh).await?
         }
         AuthMode::Token => {

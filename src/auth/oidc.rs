@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::store::TokenSet;
-use crate::api::{Exchange, Observer};
+use crate::api::{Exchange, NetConfig, Observer};
 use crate::config::AuthMode;
 use crate::error::CliError;
 
@@ -119,18 +119,20 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for LoggedHttp {
     }
 }
 
-/// An HTTP client for the issuer: never follows redirects (openidconnect's advice).
-pub fn http_client() -> Result<openidconnect::reqwest::Client, CliError> {
-    openidconnect::reqwest::Client::builder()
+/// An HTTP client for the issuer: never follows redirects (openidconnect's advice), and
+/// trusts and proxies as the server's client does (the issuer may sit behind the same
+/// private CA). Its roots are always loaded: an issuer's endpoints may be https even
+/// when the server is not.
+pub fn http_client(net: &NetConfig) -> Result<openidconnect::reqwest::Client, CliError> {
+    let builder = openidconnect::reqwest::Client::builder()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
-        .user_agent(concat!("netinvite/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| CliError::Io {
-            what: "cannot build the HTTP client".into(),
-            message: e.to_string(),
-        })
+        .user_agent(concat!("netinvite/", env!("CARGO_PKG_VERSION")));
+    net.apply(builder, true).build().map_err(|e| CliError::Io {
+        what: "cannot build the HTTP client".into(),
+        message: e.to_string(),
+    })
 }
 
 impl Provider {
@@ -138,10 +140,11 @@ impl Provider {
     pub async fn discover(
         issuer: &str,
         client_id: &str,
+        net: &NetConfig,
         observer: Option<Observer>,
     ) -> Result<Self, CliError> {
         let http = LoggedHttp {
-            inner: http_client()?,
+            inner: http_client(net)?,
             observer,
         };
         let url = IssuerUrl::new(issuer.to_string()).map_err(|e| CliError::InvalidServerUrl {
@@ -513,8 +516,11 @@ async fn receive_callback(listener: &tokio::net::TcpListener) -> Result<Callback
 /// Finds the issuer whose discovery document names `auth_endpoint` as its authorization
 /// endpoint, trying the endpoint's parent paths (`…/realms/x/protocol/openid-connect/auth`
 /// → `…/realms/x`). `None` when no parent answers.
-pub async fn issuer_for_authorization_endpoint(auth_endpoint: &str) -> Option<String> {
-    let http = http_client().ok()?;
+pub async fn issuer_for_authorization_endpoint(
+    auth_endpoint: &str,
+    net: &NetConfig,
+) -> Option<String> {
+    let http = http_client(net).ok()?;
     let url = url::Url::parse(auth_endpoint).ok()?;
     let mut segments: Vec<String> = url
         .path_segments()
@@ -545,14 +551,17 @@ pub async fn issuer_for_authorization_endpoint(auth_endpoint: &str) -> Option<St
 
 /// Fetches `{issuer}/.well-known/jwks.json` — the one place the server reads keys from
 /// (it ignores `jwks_uri`) — and returns the key ids found, or the HTTP status.
-pub async fn server_visible_key_ids(issuer: &str) -> Result<Vec<String>, String> {
-    let http = http_client().map_err(|e| e.message())?;
+pub async fn server_visible_key_ids(issuer: &str, net: &NetConfig) -> Result<Vec<String>, String> {
+    let http = http_client(net).map_err(|e| e.message())?;
     let url = format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'));
     let resp = http
         .get(&url)
         .send()
         .await
-        .map_err(|e| crate::api::error::chain(&e))?;
+        .map_err(|e| match tls_error(issuer, &e) {
+            Some(tls) => tls.message(),
+            None => crate::api::error::chain(&e),
+        })?;
     if !resp.status().is_success() {
         return Err(format!("{url} answered {}", resp.status().as_u16()));
     }
@@ -574,7 +583,21 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn discovery_error<E: std::error::Error>(issuer: &str, e: &E) -> CliError {
+/// A failed TLS handshake with the issuer, explained like one with the server.
+fn tls_error(issuer: &str, e: &(dyn std::error::Error + 'static)) -> Option<CliError> {
+    let (problem, detail) = crate::api::transport::tls_problem(e)?;
+    Some(CliError::Tls {
+        url: issuer.to_string(),
+        problem,
+        issuer: true,
+        detail,
+    })
+}
+
+fn discovery_error<E: std::error::Error + 'static>(issuer: &str, e: &E) -> CliError {
+    if let Some(tls) = tls_error(issuer, e) {
+        return tls;
+    }
     let text = crate::api::error::chain(e);
     if text.contains("error sending request") || text.contains("onnect") || text.contains("dns") {
         CliError::IssuerUnreachable {
@@ -597,6 +620,9 @@ fn token_error<RE: std::error::Error + 'static, T: openidconnect::ErrorResponse 
     e: RequestTokenError<RE, T>,
 ) -> CliError {
     match &e {
+        RequestTokenError::Request(inner) if tls_error(issuer, inner).is_some() => {
+            tls_error(issuer, inner).expect("checked")
+        }
         RequestTokenError::Request(inner) => CliError::IssuerUnreachable {
             url: issuer.to_string(),
             message: crate::api::error::chain(inner),

@@ -41,6 +41,7 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
             return Err(crate::commands::login::explain_refusal(
                 &session.selected,
                 session.bearer.token.expose(),
+                session.client.net(),
             )
             .await);
         }

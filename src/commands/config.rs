@@ -1,9 +1,12 @@
 //! `netinvite config` — list profiles, show the resolved settings, choose the default
 //! profile and change per-profile settings (public URL for links behind a proxy, OIDC
-//! issuer and client id, which token is the bearer).
+//! issuer and client id, which token is the bearer, a private CA).
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use std::path::{Path, PathBuf};
+
+use crate::api::transport::{CaOrigin, ExtraCa};
 use crate::config::{BearerKind, display_url, normalize_server};
 use crate::context::Context;
 use crate::error::CliError;
@@ -42,6 +45,8 @@ pub enum Key {
     ClientId,
     /// Which OIDC token is sent: id-token or access-token
     Bearer,
+    /// A PEM file with the CA certificate(s) of a private CA, trusted besides the built-in roots
+    CaCert,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +129,7 @@ fn list(ctx: &Context) -> Result<(), CliError> {
 fn show(ctx: &Context) -> Result<(), CliError> {
     let sel = ctx.select()?;
     let store = ctx.store(&sel);
+    let ca = sel.server_url().ok().and_then(|u| ctx.ca_choice(&u));
     let v = serde_json::json!({
         "config_file": ctx.config.path().display().to_string(),
         "profile": sel.name,
@@ -135,6 +141,8 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         "issuer": sel.profile.issuer,
         "client_id": sel.profile.client_id,
         "bearer": crate::auth::bearer_kind(&sel.profile),
+        "ca_cert": ca.as_ref().map(|(p, _)| p.display().to_string()),
+        "ca_cert_from": ca.as_ref().map(|(_, o)| o.option()),
         "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
     });
     if ctx.io.json {
@@ -155,6 +163,8 @@ fn show(ctx: &Context) -> Result<(), CliError> {
             "issuer",
             "client_id",
             "bearer",
+            "ca_cert",
+            "ca_cert_from",
             "token_env_override",
         ] {
             let val = match map.get(key) {
@@ -189,6 +199,15 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
         (Key::PublicUrl | Key::Issuer, Some(v)) => Some(display_url(&normalize_server(&v)?)),
         (_, v) => v,
     };
+    // A CA file is checked (and made absolute) before anything is written, too.
+    let ca_cert = match (key, &value) {
+        (Key::CaCert, Some(v)) => {
+            let path = absolute(Path::new(v))?;
+            ExtraCa::load(&path, CaOrigin::Profile).map_err(CliError::CaFile)?;
+            Some(path)
+        }
+        _ => None,
+    };
     // The fast copy holds the bearer chosen by the old settings.
     crate::auth::cache::remove(&crate::auth::cache_key(&sel.name, &sel.profile));
     // Applied to the profile as it is in the file now: another process may have changed
@@ -205,9 +224,19 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
             Key::Issuer => p.issuer = value,
             Key::ClientId => p.client_id = value,
             Key::Bearer => p.bearer = bearer,
+            Key::CaCert => p.ca_cert = ca_cert.clone(),
         }
         Ok(())
     })?;
     ctx.io.status(&format!("✓ Updated profile {:?}", sel.name));
     Ok(())
+}
+
+/// `path` made absolute against the current directory (symbolic links are kept, so a
+/// bundle that is replaced through a link is still found).
+pub fn absolute(path: &Path) -> Result<PathBuf, CliError> {
+    std::path::absolute(path).map_err(|e| CliError::Io {
+        what: format!("cannot make {} an absolute path", path.display()),
+        message: e.to_string(),
+    })
 }

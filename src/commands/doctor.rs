@@ -1,7 +1,7 @@
 //! `netinvite doctor` — checks, in order, what a working sign-in needs and says what to
-//! fix: the server, its sign-in mode, the issuer's discovery document, the key set at
-//! the exact path the server reads, the stored token's audience and role claim, clock
-//! skew, the keyring and the clipboard.
+//! fix: the server and how it is reached (TLS roots, proxy), its sign-in mode, the
+//! issuer's discovery document, the key set at the exact path the server reads, the
+//! stored token's audience and role claim, clock skew, the keyring and the clipboard.
 
 use clap::Args;
 use serde::Serialize;
@@ -23,6 +23,28 @@ struct Check {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<String>,
+}
+
+/// Which roots are trusted and which proxy is taken, in one line.
+fn connection_summary(net: &crate::api::NetConfig, url: &url::Url) -> String {
+    let tls = if url.scheme() != "https" {
+        "plain http (no TLS)".to_string()
+    } else {
+        match net.extra_ca() {
+            Some(ca) => format!(
+                "TLS with the built-in roots and {} certificate(s) from {} ({})",
+                ca.len(),
+                ca.path.display(),
+                ca.origin.option()
+            ),
+            None => "TLS with the built-in roots".to_string(),
+        }
+    };
+    let proxy = match net.proxy_for(url) {
+        Some(p) => format!("through the proxy {} ({})", p.shown(), p.var),
+        None => "no proxy".to_string(),
+    };
+    format!("{tls}; {proxy}")
 }
 
 fn ok(check: &'static str, detail: impl Into<String>) -> Check {
@@ -61,15 +83,33 @@ fn skip(check: &'static str, detail: impl Into<String>) -> Check {
 pub async fn run(ctx: &mut Context, _args: DoctorArgs) -> Result<(), CliError> {
     let sel = ctx.select()?;
     let url = sel.server_url()?;
-    let client = ctx.client_for(&url)?;
     let server = sel.profile.server.clone();
     let mut checks = Vec::new();
 
+    // 0. How the server is reached: a CA file or a proxy variable that cannot be used
+    // is a failed check here, not an error before any check.
+    let client = match ctx.client_for(&url) {
+        Ok(c) => c,
+        Err(e) => {
+            checks.push(fail(
+                "connection",
+                e.message(),
+                e.hint().unwrap_or_default(),
+            ));
+            return report(ctx, checks);
+        }
+    };
+    let connection = connection_summary(client.net(), &url);
+
     // 1. The server.
     match crate::commands::login::check_server(&client, &server).await {
-        Ok(v) => checks.push(ok("server", format!("Nebula Commander {v} at {server}"))),
+        Ok(v) => {
+            checks.push(ok("server", format!("Nebula Commander {v} at {server}")));
+            checks.push(ok("connection", connection));
+        }
         Err(e) => {
             checks.push(fail("server", e.message(), e.hint().unwrap_or_default()));
+            checks.push(skip("connection", connection));
             return report(ctx, checks);
         }
     }
@@ -114,11 +154,11 @@ pub async fn run(ctx: &mut Context, _args: DoctorArgs) -> Result<(), CliError> {
     match (&issuer, oidc_mode) {
         (Some(iss), _) => {
             let client_id = sel.profile.client_id.clone().unwrap_or_default();
-            match oidc::Provider::discover(iss, &client_id, ctx.observer()).await {
+            match oidc::Provider::discover(iss, &client_id, client.net(), ctx.observer()).await {
                 Ok(p) => {
                     checks.push(ok("issuer", format!("discovery document of {iss} loads")));
                     let jwks_uri = p.metadata.jwks_uri().url().to_string();
-                    match oidc::server_visible_key_ids(iss).await {
+                    match oidc::server_visible_key_ids(iss, client.net()).await {
                         Ok(kids) => {
                             checks.push(ok(
                                 "key set",

@@ -121,7 +121,7 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::from_api(e, &server))?;
     if !me.authenticated {
         if tokens.kind == AuthMode::Oidc {
-            return Err(explain_refusal(&sel, &bearer).await);
+            return Err(explain_refusal(&sel, &bearer, bare.net()).await);
         }
         return Err(CliError::TokenRejected {
             server: server.clone(),
@@ -135,6 +135,10 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::from_api(e, &server))?;
 
     sel.profile.server = server.clone();
+    if let Some(ca) = &ctx.global.ca_cert {
+        // Checked when the client was built; kept absolute so it works from anywhere.
+        sel.profile.ca_cert = Some(crate::commands::config::absolute(ca)?);
+    }
     sel.profile.auth = tokens.kind;
     sel.profile.storage = if args.insecure_storage {
         Storage::File
@@ -246,7 +250,7 @@ async fn oidc_sign_in(
                 .and_then(|l| l.split('?').next())
                 .map(str::to_string);
             let found = match endpoint {
-                Some(e) => oidc::issuer_for_authorization_endpoint(&e).await,
+                Some(e) => oidc::issuer_for_authorization_endpoint(&e, bare.net()).await,
                 None => None,
             };
             found.ok_or_else(|| CliError::Usage {
@@ -268,7 +272,8 @@ async fn oidc_sign_in(
         })?;
     ctx.io
         .debug(&format!("issuer {issuer}, client id {client_id}"));
-    let provider = oidc::Provider::discover(&issuer, &client_id, ctx.observer()).await?;
+    let provider =
+        oidc::Provider::discover(&issuer, &client_id, bare.net(), ctx.observer()).await?;
     let prompter = TerminalPrompter::new(&ctx.io);
     let use_browser = args.browser || (!args.device && can_open_browser());
     let tokens = if use_browser {
@@ -303,7 +308,11 @@ async fn oidc_sign_in(
 }
 
 /// Why an OIDC token the server refused was refused, as far as can be told from here.
-pub async fn explain_refusal(sel: &Selected, bearer: &str) -> CliError {
+pub async fn explain_refusal(
+    sel: &Selected,
+    bearer: &str,
+    net: &crate::api::NetConfig,
+) -> CliError {
     let claims = auth::jwt::claims(bearer);
     if let (Some(client_id), Some(aud)) = (
         sel.profile.client_id.as_deref(),
@@ -316,7 +325,7 @@ pub async fn explain_refusal(sel: &Selected, bearer: &str) -> CliError {
         };
     }
     if let Some(issuer) = &sel.profile.issuer {
-        match oidc::server_visible_key_ids(issuer).await {
+        match oidc::server_visible_key_ids(issuer, net).await {
             Err(_) => {
                 return CliError::KeysNotAtServerPath {
                     issuer: issuer.clone(),

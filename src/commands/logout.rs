@@ -26,7 +26,12 @@ pub async fn run(ctx: &mut Context, _args: LogoutArgs) -> Result<(), CliError> {
         && let Some(refresh) = &tokens.refresh_token
         && let (Some(issuer), Some(client_id)) = (&sel.profile.issuer, &sel.profile.client_id)
     {
-        match auth::oidc::Provider::discover(issuer, client_id, ctx.observer()).await {
+        let net = sel.server_url().and_then(|u| ctx.net_for(&u));
+        let provider = match &net {
+            Ok(net) => auth::oidc::Provider::discover(issuer, client_id, net, ctx.observer()).await,
+            Err(e) => Err(e.clone()),
+        };
+        match provider {
             Ok(p) => revoked = p.revoke(refresh).await,
             Err(e) => ctx.io.warn(&format!(
                 "could not revoke the refresh token at the identity provider: {}",

@@ -17,3 +17,4 @@ mod manage;
 mod oidc;
 mod secrets;
 mod state;
+mod tls;

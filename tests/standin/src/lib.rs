@@ -51,6 +51,7 @@ mod ratelimit;
 mod routes;
 mod server;
 mod state;
+mod tls;
 mod validate;
 
 #[cfg(test)]
@@ -111,6 +112,16 @@ pub struct Options {
     /// `None`: standalone (dev-token) mode. Otherwise the issuer whose
     /// tokens the server accepts.
     pub oidc: Option<Oidc>,
+    /// Serve HTTPS with this certificate instead of plain HTTP; [`StandIn::url`]
+    /// (and the embedded issuer's URL) then start with `https://`.
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A server certificate (chain) and its private key, both PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsIdentity {
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
 /// The OIDC issuer the server trusts.
@@ -187,6 +198,7 @@ impl Default for Options {
             port: 0,
             worker_threads: 1,
             oidc: None,
+            tls: None,
         }
     }
 }
@@ -343,6 +355,7 @@ impl StandIn {
     /// Starts a server, reporting bind/runtime failures. The port is bound
     /// when this returns, so clients may connect at once.
     pub fn try_start_with(opts: Options) -> io::Result<StandIn> {
+        let tls = opts.tls.as_ref().map(tls::server_config).transpose()?;
         let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -365,7 +378,7 @@ impl StandIn {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
-                            server::serve(listener, served, async {
+                            server::serve(listener, served, tls, async {
                                 let _ = stop_rx.await;
                             })
                             .await;
@@ -382,9 +395,10 @@ impl StandIn {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with [`Options::tls`]), without a
+    /// trailing slash.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.app.scheme(), self.port)
     }
 
     pub fn port(&self) -> u16 {

@@ -1,23 +1,26 @@
 //! `netinvite-standin`: runs the stand-in server as a process, for the demo
 //! and the benchmark scripts.
 //!
-//! Prints `listening on http://127.0.0.1:PORT` as its first stdout line once
-//! the port is bound (with `--oidc`, a second line `issuer
-//! http://127.0.0.1:PORT/oidc` follows), logs `METHOD PATH STATUS` per request
-//! on stderr (never the Authorization header) and exits cleanly on SIGTERM or
-//! SIGINT.
+//! Prints `listening on http://127.0.0.1:PORT` (`https://` with `--tls-cert`) as
+//! its first stdout line once the port is bound (with `--oidc`, a second line
+//! `issuer http://127.0.0.1:PORT/oidc` follows), logs `METHOD PATH STATUS` per
+//! request on stderr (never the Authorization header) and exits cleanly on
+//! SIGTERM or SIGINT.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use netinvite_standin::chrono::TimeDelta;
-use netinvite_standin::{EmbeddedIssuer, InvitationSeed, Oidc, Options, Smtp, StandIn, When};
+use netinvite_standin::{
+    EmbeddedIssuer, InvitationSeed, Oidc, Options, Smtp, StandIn, TlsIdentity, When,
+};
 
 const USAGE: &str = "\
 usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
                          [--smtp off|failing|working] [--port-file PATH]
                          [--oidc [--oidc-ttl SECONDS]
                           | --oidc-issuer URL] [--oidc-client-id ID]
+                         [--tls-cert PEM --tls-key PEM]
 
   --port N               port on 127.0.0.1 (default 0: any free port)
   --seed-demo            networks lab and office plus invitations of every status
@@ -30,6 +33,8 @@ usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
   --oidc-client-id ID    the client id the server trusts (default netinvite)
   --oidc-ttl SECONDS     ID and access token lifetime of the embedded issuer
                          (default 300)
+  --tls-cert PEM         serve HTTPS with this certificate (chain) file...
+  --tls-key PEM          ...and this private key file; both or neither
 ";
 
 #[derive(Debug, Default)]
@@ -40,6 +45,7 @@ struct Args {
     smtp: Smtp,
     port_file: Option<String>,
     oidc: Option<Oidc>,
+    tls: Option<TlsIdentity>,
 }
 
 /// The OIDC flags as given, before they are checked against each other.
@@ -88,6 +94,7 @@ impl OidcFlags {
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut args = Args::default();
     let mut oidc = OidcFlags::default();
+    let (mut tls_cert, mut tls_key) = (None, None);
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
@@ -130,11 +137,25 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                         .ok_or_else(|| format!("invalid --oidc-ttl: {v}"))?,
                 );
             }
+            "--tls-cert" => tls_cert = Some(value("--tls-cert")?),
+            "--tls-key" => tls_key = Some(value("--tls-key")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
     args.oidc = oidc.resolve()?;
+    args.tls = match (tls_cert, tls_key) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            let read =
+                |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"));
+            Some(TlsIdentity {
+                cert_pem: read(&cert)?,
+                key_pem: read(&key)?,
+            })
+        }
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
     Ok(args)
 }
 
@@ -288,6 +309,7 @@ fn main() -> ExitCode {
         port: args.port,
         worker_threads: 2,
         oidc: args.oidc.clone(),
+        tls: args.tls.clone(),
         ..Options::default()
     }) {
         Ok(s) => s,
@@ -359,6 +381,35 @@ mod tests {
         assert!(parse(&["--bogus"]).is_err());
         assert_eq!(parse(&["--help"]).unwrap_err(), "");
         assert_eq!(parse(&[]).unwrap().oidc, None);
+    }
+
+    #[test]
+    fn tls_flags() {
+        let dir = std::env::temp_dir().join(format!("standin-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("c.pem"), dir.join("k.pem"));
+        std::fs::write(&cert, "CERT").unwrap();
+        std::fs::write(&key, "KEY").unwrap();
+        let a = parse(&[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ])
+        .unwrap();
+        let tls = a.tls.unwrap();
+        assert_eq!(
+            (tls.cert_pem.as_str(), tls.key_pem.as_str()),
+            ("CERT", "KEY")
+        );
+        assert!(parse(&["--tls-cert", cert.to_str().unwrap()]).is_err());
+        assert!(
+            parse(&["--tls-cert", "/nonexistent", "--tls-key", "/nonexistent"])
+                .unwrap_err()
+                .contains("cannot read /nonexistent")
+        );
+        assert!(parse(&[]).unwrap().tls.is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -78,7 +78,8 @@ impl App {
         let (verifier, issuer, oidc) = match &opts.oidc {
             None => (Verifier::new(secret), None, None),
             Some(Oidc::Embedded(cfg)) => {
-                let issuer = Issuer::new(format!("http://127.0.0.1:{port}/oidc"), cfg.clone());
+                let scheme = if opts.tls.is_some() { "https" } else { "http" };
+                let issuer = Issuer::new(format!("{scheme}://127.0.0.1:{port}/oidc"), cfg.clone());
                 let backend =
                     BackendOidc::new(issuer.url(), &cfg.client_id, Some(issuer.discovery()));
                 let trust = OidcTrust::embedded(&cfg.client_id);
@@ -105,6 +106,15 @@ impl App {
             oidc,
             opts,
             port,
+        }
+    }
+
+    /// `https` when serving TLS.
+    pub fn scheme(&self) -> &'static str {
+        if self.opts.tls.is_some() {
+            "https"
+        } else {
+            "http"
         }
     }
 
@@ -712,12 +722,33 @@ fn fault_reply(kind: &FaultKind) -> Reply {
 
 /// Serves until `shutdown` resolves, then lets open connections finish for
 /// up to two seconds.
+/// With `tls`, connections are served over HTTPS.
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    use axum::serve::ListenerExt as _;
     let router = Router::new().fallback(handle).with_state(app);
+    match tls {
+        None => serve_on(listener, router, shutdown).await,
+        // `tap_io` gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
+        Some(config) => match crate::tls::TlsListener::new(listener, config) {
+            Ok(l) => serve_on(l.tap_io(|_| {}), router, shutdown).await,
+            Err(e) => eprintln!("netinvite-standin: TLS listener failed: {e}"),
+        },
+    }
+}
+
+async fn serve_on<L>(
+    listener: L,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
         listener,
