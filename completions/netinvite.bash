@@ -729,12 +729,20 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__resend)
-            opts="-q -v -h -V --wait --timeout --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-n -q -v -h -V --network --wait --timeout --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -759,12 +767,20 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__revoke)
-            opts="-y -q -v -h -V --yes --force --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-y -n -q -v -h -V --yes --force --network --server --profile --json --quiet --verbose --no-input --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

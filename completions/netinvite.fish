@@ -221,6 +221,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -s v -l v
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -l no-input -d 'Never prompt; fail instead of asking'
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -s h -l help -d 'Print help'
 complete -c netinvite -n "__fish_netinvite_using_subcommand copy-link" -s V -l version -d 'Print version'
+complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s n -l network -d 'The invitations\' network (name or id), to fetch less on large servers' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l timeout -d 'How long --wait waits, in seconds' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l profile -d 'Profile to use (see `netinvite config list`)' -r
@@ -234,6 +235,7 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s v -l verb
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -l no-input -d 'Never prompt; fail instead of asking'
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s h -l help -d 'Print help'
 complete -c netinvite -n "__fish_netinvite_using_subcommand resend" -s V -l version -d 'Print version'
+complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -s n -l network -d 'The invitations\' network (name or id), to fetch less on large servers' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l profile -d 'Profile to use (see `netinvite config list`)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand revoke" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''

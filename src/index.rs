@@ -148,6 +148,24 @@ impl Index {
         }
     }
 
+    /// Records what the server said of invitation `id` (for rows decoded without a
+    /// full [`Invitation`]).
+    pub fn put(&mut self, id: i64, entry: Entry) {
+        if !clean(&entry.email) || self.invitations.get(&id) == Some(&entry) {
+            return;
+        }
+        self.invitations.insert(id, entry.clone());
+        self.changes.insert(id, Change::Put(entry));
+    }
+
+    /// Records a network name the server reported.
+    pub fn put_network(&mut self, id: i64, name: &str) {
+        if clean(name) && self.networks.get(&id).map(String::as_str) != Some(name) {
+            self.networks.insert(id, name.to_string());
+            self.network_changes.insert(id, name.to_string());
+        }
+    }
+
     /// Records a status change the server confirmed (a revoke, say).
     pub fn set_status(&mut self, id: i64, status: &str) {
         if let Some(e) = self.invitations.get_mut(&id)

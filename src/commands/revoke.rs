@@ -8,7 +8,7 @@
 use clap::Args;
 
 use crate::api::models::{Invitation, status};
-use crate::commands::{find_invitations, parse_ids};
+use crate::commands::{find_invitations, network_filter, parse_ids};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::json::to_pretty;
@@ -26,12 +26,17 @@ pub struct RevokeArgs {
     /// Also revoke invitations that are not pending (an accepted one keeps its access)
     #[arg(long)]
     pub force: bool,
+
+    /// The invitations' network (name or id), to fetch less on large servers
+    #[arg(long, short = 'n', value_name = "NAME|ID")]
+    pub network: Option<String>,
 }
 
 pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     let ids = parse_ids(&args.ids)?;
     let mut session = ctx.session().await?;
-    let found = find_invitations(&mut session, &ids, None).await?;
+    let network_id = network_filter(&mut session, args.network.as_deref()).await?;
+    let found = find_invitations(&mut session, &ids, network_id).await?;
     let now = chrono::Utc::now();
 
     let mut to_revoke: Vec<&Invitation> = Vec::new();
@@ -89,6 +94,8 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     for inv in &to_revoke {
         let id = inv.id;
         session.call(|c| async move { c.revoke(id).await }).await?;
+        session.index.set_status(id, status::REVOKED);
+        let _ = session.index.save();
         ctx.io.status(&format!(
             "✓ Revoked invitation {id} ({} → {})",
             inv.email, inv.network_name

@@ -10,6 +10,7 @@ mod help;
 mod idp;
 mod invitee;
 mod list;
+mod lookup;
 mod manage;
 mod oidc;
 mod secrets;

@@ -111,6 +111,14 @@ pub struct Options {
     /// `None`: standalone (dev-token) mode. Otherwise the issuer whose
     /// tokens the server accepts.
     pub oidc: Option<Oidc>,
+    /// Time `GET /api/invitations` spends per *returned* row before it
+    /// answers, in microseconds (0: none). The real backend does extra
+    /// lookups per row, about 1,300–1,500 µs each (api.md 8), and builds the
+    /// whole body before sending, so its time to first byte is its total time.
+    pub list_row_cost_us: u64,
+    /// Fixed time the list endpoint spends on top of the per-row cost, in
+    /// microseconds (the real backend answers a 3-row slice in 5–6 ms).
+    pub list_base_cost_us: u64,
 }
 
 /// The OIDC issuer the server trusts.
@@ -187,6 +195,8 @@ impl Default for Options {
             port: 0,
             worker_threads: 1,
             oidc: None,
+            list_row_cost_us: 0,
+            list_base_cost_us: 0,
         }
     }
 }
