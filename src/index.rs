@@ -158,6 +158,37 @@ impl Index {
         self.changes.insert(id, Change::Put(entry));
     }
 
+    /// Records one listed row without building an [`Entry`] unless it changed (a
+    /// listing of 10,000 rows mostly confirms what is known).
+    pub fn learn_listed(
+        &mut self,
+        id: i64,
+        network_id: i64,
+        network_name: &str,
+        status: &str,
+        expires_at: Option<i64>,
+        email: &str,
+    ) {
+        let same = self.invitations.get(&id).is_some_and(|e| {
+            e.network_id == network_id
+                && e.status == status
+                && e.expires_at == expires_at
+                && e.email == email
+        });
+        if !same {
+            self.put(
+                id,
+                Entry {
+                    network_id,
+                    status: status.to_string(),
+                    expires_at,
+                    email: email.to_string(),
+                },
+            );
+        }
+        self.put_network(network_id, network_name);
+    }
+
     /// Records a network name the server reported.
     pub fn put_network(&mut self, id: i64, name: &str) {
         if clean(name) && self.networks.get(&id).map(String::as_str) != Some(name) {

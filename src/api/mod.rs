@@ -5,6 +5,7 @@
 //! is handed to an optional observer.
 
 pub mod error;
+pub mod list_rows;
 pub mod models;
 
 use std::sync::Arc;
@@ -137,6 +138,22 @@ impl Client {
             params.push(("status_filter", s.to_string()));
         }
         self.get_json("api/invitations", None, &params).await
+    }
+
+    /// `GET /api/invitations`, the body as received: for large listings, decoded in
+    /// place by [`ListBody::rows`] instead of into owned invitations.
+    pub async fn invitations_body(&self, q: &ListQuery) -> Result<ListBody, ApiError> {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(id) = q.network_id {
+            params.push(("network_id", id.to_string()));
+        }
+        if let Some(s) = q.status_filter {
+            params.push(("status_filter", s.to_string()));
+        }
+        let resp = self
+            .send(Method::GET, "api/invitations", None, &params, None)
+            .await?;
+        Ok(ListBody { resp })
     }
 
     /// `POST /api/invitations` — answers 200 with the new invitation.
@@ -358,6 +375,33 @@ impl Client {
                 bytes,
             });
         }
+    }
+}
+
+/// The body of a list answer; see [`Client::invitations_body`].
+pub struct ListBody {
+    resp: Response,
+}
+
+impl ListBody {
+    /// The rows, borrowing from the body.
+    pub fn rows(&self) -> Result<Vec<list_rows::Row<'_>>, ApiError> {
+        let r = &self.resp;
+        if !r.is_json && r.body.first().is_some_and(|b| *b != b'[') {
+            return Err(ApiError::Decode {
+                url: r.url.clone(),
+                status: r.status.as_u16(),
+                message: format!(
+                    "expected JSON, got {}",
+                    error::snippet(&r.body).unwrap_or_else(|| "an empty body".into())
+                ),
+            });
+        }
+        list_rows::decode(&r.body).map_err(|message| ApiError::Decode {
+            url: r.url.clone(),
+            status: r.status.as_u16(),
+            message,
+        })
     }
 }
 
