@@ -405,3 +405,69 @@ fn the_stand_in_list_costs_time_per_returned_row() {
     let one = started.elapsed();
     assert!(one < full, "one row {one:?} vs 41 rows {full:?}");
 }
+
+#[test]
+fn a_large_listing_is_the_same_in_every_format() {
+    let w = World::signed_in();
+    let lab = w.network_id("lab");
+    for i in 0..300 {
+        let status = ["pending", "accepted", "revoked"][i % 3];
+        seed(&w, &format!("bulk{i:03}@example.com"), lab, status);
+    }
+    let json = w.run(&["list", "--json"]).ok().json();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 300);
+    let ndjson = w.run(&["list", "--format", "ndjson"]).ok();
+    let lines: Vec<Value> = ndjson
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(&lines, rows, "NDJSON holds the same objects");
+    let tsv = w.run(&["list"]).ok();
+    assert_eq!(tsv.stdout.lines().count(), 300);
+    // A narrow terminal, in colour: columns are shortened, never wrapped, and the
+    // escape codes do not count as width.
+    let table = w
+        .run_with(
+            &["list", "--color", "always"],
+            &[("NETINVITE_FORCE_TTY", "1"), ("COLUMNS", "80")],
+            None,
+        )
+        .ok();
+    assert!(table.stdout.contains('\x1b'), "coloured");
+    assert_eq!(
+        table.stdout.lines().count(),
+        301,
+        "one line a row, plus the header"
+    );
+    let plain: Vec<String> = table
+        .stdout
+        .lines()
+        .map(|l| {
+            let mut out = String::new();
+            let mut esc = false;
+            for c in l.chars() {
+                match (esc, c) {
+                    (false, '\x1b') => esc = true,
+                    (true, 'm') => esc = false,
+                    (true, _) => {}
+                    (false, c) => out.push(c),
+                }
+            }
+            out
+        })
+        .collect();
+    assert!(plain[1].contains("bulk"), "{}", plain[1]);
+    assert!(plain.iter().any(|l| l.contains('…')), "emails shortened");
+    let status_at = plain[0].find("STATUS").unwrap();
+    for l in &plain[1..] {
+        let cell = l.chars().skip(status_at).take(8).collect::<String>();
+        assert!(
+            ["pending", "accepted", "revoked"]
+                .iter()
+                .any(|s| cell.starts_with(s)),
+            "the status column stays aligned: {l:?}"
+        );
+    }
+}
