@@ -325,7 +325,7 @@ impl Client {
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = match resp.bytes().await {
+        let body = match read_body(resp).await {
             Ok(b) => b,
             Err(e) => {
                 self.observe(method_name, &shown, Some(status.as_u16()), started, None);
@@ -384,6 +384,14 @@ pub struct ListBody {
 }
 
 impl ListBody {
+    /// Whether the answer is an empty JSON array (told without decoding anything).
+    pub fn is_empty_list(&self) -> bool {
+        let b = self.resp.body.trim_ascii();
+        b.first() == Some(&b'[')
+            && b.last() == Some(&b']')
+            && b[1..b.len() - 1].trim_ascii().is_empty()
+    }
+
     /// The rows, borrowing from the body.
     pub fn rows(&self) -> Result<Vec<list_rows::Row<'_>>, ApiError> {
         let r = &self.resp;
@@ -411,6 +419,18 @@ struct Response {
     is_json: bool,
     /// The body as received (no copy).
     body: bytes::Bytes,
+}
+
+/// Reads a whole body into one buffer sized from `Content-Length`: collecting chunks
+/// and joining them would hold a large listing twice.
+async fn read_body(mut resp: reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+    // A lying Content-Length must not make us reserve gigabytes up front.
+    let hint = resp.content_length().unwrap_or(0).min(256 * 1024 * 1024) as usize;
+    let mut buf = Vec::with_capacity(hint);
+    while let Some(chunk) = resp.chunk().await? {
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(bytes::Bytes::from(buf))
 }
 
 fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {

@@ -56,7 +56,7 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
     let mut body = fetch(&mut session, &q).await?;
     // A caller without a user record on the server gets `[]`, not an error (a token
     // from NETINVITE_TOKEN that never listed networks): make sure of it and ask again.
-    if !session.user_record_ensured() && rows(&session, &body)?.is_empty() {
+    if !session.user_record_ensured() && body.is_empty_list() {
         session.ensure_user_record().await?;
         body = fetch(&mut session, &q).await?;
     }

@@ -94,9 +94,14 @@ fn json_row(out: &mut Vec<u8>, row: &Row<'_>, base: &str, now: DateTime<Utc>, pr
     o.key("email_status").str(Some(r.email_status()));
     o.key("email_sent_at").time(r.email_sent_at.parse());
     o.key("email_error").str(r.email_error.as_deref());
-    o.key("link").str(Some(&link(base, &r.token)));
+    o.key("link").link(base, &r.token);
     o.out
         .extend_from_slice(if pretty { b"\n  }" } else { b"}" });
+}
+
+/// serde_json escapes only quotes, backslashes and control characters.
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
 }
 
 struct Obj<'o> {
@@ -124,8 +129,7 @@ impl Obj<'_> {
     fn str(&mut self, v: Option<&str>) {
         match v {
             None => self.out.extend_from_slice(b"null"),
-            // serde_json escapes only quotes, backslashes and control characters.
-            Some(s) if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
+            Some(s) if !needs_escape(s) => {
                 self.out.push(b'"');
                 self.out.extend_from_slice(s.as_bytes());
                 self.out.push(b'"');
@@ -134,6 +138,19 @@ impl Obj<'_> {
                 let _ = serde_json::to_writer(&mut *self.out, s);
             }
         }
+    }
+
+    /// The accept link, written in place (a listing has one per row).
+    fn link(&mut self, base: &str, token: &str) {
+        let base = base.trim_end_matches('/');
+        if needs_escape(base) || needs_escape(token) {
+            return self.str(Some(&link(base, token)));
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(base.as_bytes());
+        self.out.extend_from_slice(b"/invitations/accept/");
+        self.out.extend_from_slice(token.as_bytes());
+        self.out.push(b'"');
     }
 
     fn int(&mut self, v: Option<i64>) {
