@@ -267,9 +267,10 @@ fn seed_bulk(server: &StandIn, networks: &[i64], count: usize) {
 /// over time, like the rest), the others accepted or revoked, one hour apart.
 fn seed_realistic(server: &StandIn, networks: &[i64], count: usize) {
     for i in 0..count {
-        let status = match i % 20 {
-            19 => "pending",
-            n if n % 2 == 0 => "accepted",
+        // Two in forty pending, next to each other so that every network gets some.
+        let status = match i % 40 {
+            18 | 19 => "pending",
+            n if (n / 2) % 2 == 0 => "accepted",
             _ => "revoked",
         };
         let age = TimeDelta::hours(i64::try_from(count - i).unwrap_or(i64::MAX / 4_000));
