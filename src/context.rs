@@ -8,7 +8,6 @@ use url::Url;
 
 use crate::api::{ApiError, Client, Exchange, Observer};
 use crate::auth::{self, Bearer, Source, TokenStore};
-use crate::cli::Global;
 use crate::config::{Config, Profile, display_url, normalize_server};
 use crate::error::CliError;
 use crate::index::Index;
@@ -17,7 +16,17 @@ use crate::io::Io;
 pub struct Context {
     pub io: Arc<Io>,
     pub config: Config,
-    pub global: Global,
+    pub global: GlobalSettings,
+}
+
+/// The global options a command acts on, resolved from the command line and the
+/// environment by `cli` (so that nothing below it depends on clap's types).
+#[derive(Debug, Clone, Default)]
+pub struct GlobalSettings {
+    /// `--server` / `NETINVITE_SERVER`: selects the profile signed in to it.
+    pub server: Option<String>,
+    /// `--profile` / `NETINVITE_PROFILE`.
+    pub profile: Option<String>,
 }
 
 /// The profile a command runs against.
@@ -62,7 +71,7 @@ pub struct Session {
 }
 
 impl Context {
-    pub fn new(io: Io, config: Config, global: Global) -> Self {
+    pub fn new(io: Io, config: Config, global: GlobalSettings) -> Self {
         Self {
             io: Arc::new(io),
             config,

@@ -52,7 +52,42 @@ pub enum CliError {
         action: String,
     },
     Cancelled,
+    /// Ctrl-C during a multi-id command: what was done, what was not.
+    Interrupted {
+        /// The command, for the hint (`resend`).
+        command: &'static str,
+        /// Past tense of what it does (`resent`).
+        done_verb: &'static str,
+        done: Vec<i64>,
+        not_done: Vec<i64>,
+    },
     TokenFromTerminal,
+    /// A `--jq` expression that does not compile; `offset` is a byte offset into it.
+    InvalidJq {
+        expr: String,
+        message: String,
+        offset: Option<usize>,
+    },
+    /// `--jq` on a command whose output is text, not JSON.
+    JqNeedsJson {
+        command: String,
+    },
+    InvalidDuration {
+        input: String,
+        reason: String,
+    },
+    /// Bulk input with bad rows: nothing was sent.
+    InvalidInput {
+        source: String,
+        problems: Vec<String>,
+        bad_rows: usize,
+        total_rows: usize,
+    },
+    /// Ctrl-C during a batch: what was in flight finished, the rest was not sent.
+    BatchInterrupted {
+        done: usize,
+        total: usize,
+    },
     // -- not found (3)
     InvitationNotFound {
         id: i64,
@@ -187,14 +222,35 @@ pub enum CliError {
         path: String,
         message: String,
     },
+    /// config.toml does not parse or holds a value netinvite cannot use.
+    ConfigInvalid {
+        path: String,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
     Io {
         what: String,
+        message: String,
+    },
+    /// The `--jq` filter raised an error while running (like `gh`, a failure, not a
+    /// usage error: the expression was valid, the data did not fit it).
+    JqFailed {
         message: String,
     },
     Partial {
         failed: usize,
         total: usize,
         code: u8,
+    },
+    /// `wait` ended without every invitation reaching the state: some were revoked or
+    /// expired (conflict), some timed out or their email failed (failure).
+    WaitIncomplete {
+        closed: Vec<(i64, String)>,
+        timed_out: Vec<i64>,
+        email_failed: Vec<i64>,
+        after: String,
     },
     /// One item of a batch (an address, an id) that failed.
     Item {
@@ -219,7 +275,13 @@ impl CliError {
             | InvalidStatus { .. }
             | NeedsConfirmation { .. }
             | Cancelled
-            | TokenFromTerminal => USAGE,
+            | Interrupted { .. }
+            | TokenFromTerminal
+            | InvalidJq { .. }
+            | JqNeedsJson { .. }
+            | InvalidDuration { .. }
+            | InvalidInput { .. }
+            | BatchInterrupted { .. } => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -260,8 +322,12 @@ impl CliError {
             | KeyringTimeout
             | FileTooOpen { .. }
             | Config { .. }
-            | Io { .. } => FAILURE,
+            | ConfigInvalid { .. }
+            | Io { .. }
+            | JqFailed { .. } => FAILURE,
             Partial { code, .. } => *code,
+            WaitIncomplete { closed, .. } if !closed.is_empty() => CONFLICT,
+            WaitIncomplete { .. } => FAILURE,
             Item { inner, .. } => inner.exit_code(),
         }
     }
@@ -290,7 +356,17 @@ impl CliError {
             InvalidStatus { .. } => "invalid_status",
             NeedsConfirmation { .. } => "confirmation_required",
             Cancelled => "cancelled",
+            Interrupted { .. } => "interrupted",
             TokenFromTerminal => "token_from_terminal",
+            InvalidJq { .. } => "invalid_jq",
+            JqNeedsJson { .. } => "usage",
+            JqFailed { .. } => "jq_failed",
+            InvalidDuration { .. } => "invalid_duration",
+            InvalidInput { .. } => "invalid_input",
+            BatchInterrupted { .. } => "interrupted",
+            WaitIncomplete { closed, .. } if !closed.is_empty() => "wait_closed",
+            WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => "wait_timeout",
+            WaitIncomplete { .. } => "email_failed",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -329,7 +405,7 @@ impl CliError {
             Validation { .. } => "validation",
             Keyring { .. } | KeyringTimeout => "keyring_unavailable",
             FileTooOpen { .. } => "token_file_too_open",
-            Config { .. } => "config",
+            Config { .. } | ConfigInvalid { .. } => "config",
             Io { .. } => "io",
             Partial { .. } => "partial_failure",
             Item { inner, .. } => inner.code(),
@@ -368,8 +444,57 @@ impl CliError {
                 format!("refusing to {action} without confirmation")
             }
             Cancelled => "cancelled".into(),
+            Interrupted {
+                done_verb,
+                done,
+                not_done,
+                ..
+            } => format!(
+                "interrupted: {done_verb} {} of {}; not {done_verb}: {}",
+                done.len(),
+                done.len() + not_done.len(),
+                join_ids(not_done)
+            ),
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
+            }
+            InvalidJq { message, .. } => format!("invalid --jq expression: {message}"),
+            JqNeedsJson { command } => {
+                format!("--jq needs JSON output, and {command} prints text")
+            }
+            JqFailed { message } => format!("the --jq filter failed: {message}"),
+            InvalidDuration { input, reason } => format!("invalid duration {input:?}: {reason}"),
+            InvalidInput {
+                source,
+                bad_rows,
+                total_rows,
+                ..
+            } => format!(
+                "{source}: {bad_rows} of {total_rows} rows have problems; nothing was sent"
+            ),
+            BatchInterrupted { done, total } => format!(
+                "interrupted: {done} of {total} were done; the rest were not sent"
+            ),
+            WaitIncomplete {
+                closed,
+                timed_out,
+                email_failed,
+                after,
+            } => {
+                let mut parts = Vec::new();
+                for (id, status) in closed {
+                    parts.push(format!("invitation {id} is {status}"));
+                }
+                if !timed_out.is_empty() {
+                    parts.push(format!(
+                        "{} still not there after {after}",
+                        ids_text(timed_out)
+                    ));
+                }
+                if !email_failed.is_empty() {
+                    parts.push(format!("the email of {} failed", ids_text(email_failed)));
+                }
+                parts.join("; ")
             }
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
@@ -463,6 +588,20 @@ impl CliError {
                 "the token file {path} is readable by others (mode {mode:o}); refusing to use it"
             ),
             Config { path, message } => format!("cannot use the configuration {path}: {message}"),
+            ConfigInvalid {
+                path,
+                line,
+                column,
+                key,
+                message,
+            } => match key {
+                Some(k) => format!(
+                    "invalid configuration in {path}, line {line}, column {column} (key `{k}`): {message}"
+                ),
+                None => {
+                    format!("invalid configuration in {path}, line {line}, column {column}: {message}")
+                }
+            },
             Io { what, message } => format!("{what}: {message}"),
             Partial { failed, total, .. } => {
                 format!("{failed} of {total} failed")
@@ -476,6 +615,10 @@ impl CliError {
         use CliError::*;
         match self {
             Validation { lines } if lines.len() > 1 => lines.clone(),
+            Interrupted {
+                done_verb, done, ..
+            } if !done.is_empty() => vec![format!("{done_verb}: {}", join_ids(done))],
+            InvalidInput { problems, .. } => problems.clone(),
             NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
                 if !candidates.is_empty() =>
             {
@@ -485,6 +628,17 @@ impl CliError {
                 vec![format!("profiles: {}", known.join(", "))]
             }
             Item { inner, .. } => inner.details(),
+            InvalidJq { expr, offset, .. } => {
+                let mut v = vec![expr.clone()];
+                // A caret under the error, when the expression is one line.
+                if let Some(at) = offset
+                    && !expr.contains('\n')
+                    && let Some(before) = expr.get(..*at)
+                {
+                    v.push(format!("{}^", " ".repeat(before.chars().count())));
+                }
+                v
+            }
             RevokeNeedsForce { status, .. } if status == "accepted" => vec![
                 "revoking an accepted invitation only marks it revoked: the person stays a member of the network with the access it granted".into(),
             ],
@@ -513,6 +667,29 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            InvalidJq { .. } => "--jq takes a jq filter (https://jqlang.org/manual/), e.g. --jq '.[] | select(.status == \"pending\") | .id'".into(),
+            JqNeedsJson { .. } => "drop --jq; the commands that print JSON with --json accept it".into(),
+            JqFailed { .. } => "the filter runs on the output of --json (docs/json.md describes it): a listing is an array, so start with `.[]`".into(),
+            Interrupted {
+                command, not_done, ..
+            } => format!(
+                "to finish, run: netinvite {command} {}",
+                not_done
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            InvalidDuration { .. } => "use a number and a unit: 30s, 10m, 1h, 30d or 2w".into(),
+            InvalidInput { .. } => "fix these rows and run again (nothing was sent), or pass --skip-invalid to send the valid rows".into(),
+            BatchInterrupted { .. } => "run the same command again: what was done is skipped, the rest is sent".into(),
+            WaitIncomplete { closed, .. } if !closed.is_empty() => {
+                "a revoked or expired invitation can no longer be accepted: create a new one".into()
+            }
+            WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => {
+                "wait longer with --timeout, or see where they stand with `netinvite show ID`".into()
+            }
+            WaitIncomplete { .. } => "`netinvite show ID` shows the email error".into(),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
@@ -582,6 +759,9 @@ impl CliError {
             Keyring { .. } | KeyringTimeout => "start a Secret Service (e.g. gnome-keyring) and unlock it, or sign in with --insecure-storage to keep the token in a 0600 file".into(),
             FileTooOpen { path, .. } => format!("chmod 600 {path}"),
             Config { .. } => "fix or remove the file; `netinvite login` writes a new one".into(),
+            ConfigInvalid { path, line, .. } => format!(
+                "edit line {line} of {path} (or remove that line), then check with `netinvite config list`"
+            ),
             Io { .. } => return None,
             Partial { .. } => return None,
             Item { inner, .. } => return inner.hint(),
@@ -700,6 +880,15 @@ pub fn validation_lines(detail: &Detail) -> Vec<String> {
     }
 }
 
+fn ids_text(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    if ids.len() == 1 {
+        format!("invitation {}", list[0])
+    } else {
+        format!("invitations {}", list.join(", "))
+    }
+}
+
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -717,6 +906,17 @@ impl std::fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// `4, 5, 6`, or `none`.
+fn join_ids(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "none".into();
+    }
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[cfg(test)]
 mod tests {

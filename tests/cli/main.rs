@@ -4,13 +4,17 @@
 mod support;
 
 mod auth;
+mod bulk;
 mod create;
 mod errors;
 mod help;
 mod idp;
 mod invitee;
+mod jq;
 mod list;
+mod load;
 mod lookup;
 mod manage;
 mod oidc;
 mod secrets;
+mod state;
