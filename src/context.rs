@@ -431,6 +431,11 @@ impl Session {
         let _ = self.index.save();
     }
 
+    /// Whether this session already made sure of the caller's user record.
+    pub fn user_record_ensured(&self) -> bool {
+        self.user_record_ensured
+    }
+
     /// `GET /api/networks` creates the caller's user record on the server.
     pub async fn ensure_user_record(
         &mut self,

@@ -148,6 +148,55 @@ impl Index {
         }
     }
 
+    /// Records what the server said of invitation `id` (for rows decoded without a
+    /// full [`Invitation`]).
+    pub fn put(&mut self, id: i64, entry: Entry) {
+        if !clean(&entry.email) || self.invitations.get(&id) == Some(&entry) {
+            return;
+        }
+        self.invitations.insert(id, entry.clone());
+        self.changes.insert(id, Change::Put(entry));
+    }
+
+    /// Records one listed row without building an [`Entry`] unless it changed (a
+    /// listing of 10,000 rows mostly confirms what is known).
+    pub fn learn_listed(
+        &mut self,
+        id: i64,
+        network_id: i64,
+        network_name: &str,
+        status: &str,
+        expires_at: Option<i64>,
+        email: &str,
+    ) {
+        let same = self.invitations.get(&id).is_some_and(|e| {
+            e.network_id == network_id
+                && e.status == status
+                && e.expires_at == expires_at
+                && e.email == email
+        });
+        if !same {
+            self.put(
+                id,
+                Entry {
+                    network_id,
+                    status: status.to_string(),
+                    expires_at,
+                    email: email.to_string(),
+                },
+            );
+        }
+        self.put_network(network_id, network_name);
+    }
+
+    /// Records a network name the server reported.
+    pub fn put_network(&mut self, id: i64, name: &str) {
+        if clean(name) && self.networks.get(&id).map(String::as_str) != Some(name) {
+            self.networks.insert(id, name.to_string());
+            self.network_changes.insert(id, name.to_string());
+        }
+    }
+
     /// Records a status change the server confirmed (a revoke, say).
     pub fn set_status(&mut self, id: i64, status: &str) {
         if let Some(e) = self.invitations.get_mut(&id)

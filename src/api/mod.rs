@@ -5,6 +5,7 @@
 //! is handed to an optional observer.
 
 pub mod error;
+pub mod list_rows;
 pub mod models;
 pub mod transport;
 
@@ -149,6 +150,22 @@ impl Client {
             params.push(("status_filter", s.to_string()));
         }
         self.get_json("api/invitations", None, &params).await
+    }
+
+    /// `GET /api/invitations`, the body as received: for large listings, decoded in
+    /// place by [`ListBody::rows`] instead of into owned invitations.
+    pub async fn invitations_body(&self, q: &ListQuery) -> Result<ListBody, ApiError> {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(id) = q.network_id {
+            params.push(("network_id", id.to_string()));
+        }
+        if let Some(s) = q.status_filter {
+            params.push(("status_filter", s.to_string()));
+        }
+        let resp = self
+            .send(Method::GET, "api/invitations", None, &params, None)
+            .await?;
+        Ok(ListBody { resp })
     }
 
     /// `POST /api/invitations` — answers 200 with the new invitation.
@@ -320,7 +337,7 @@ impl Client {
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = match resp.bytes().await {
+        let body = match read_body(resp).await {
             Ok(b) => b,
             Err(e) => {
                 self.observe(method_name, &shown, Some(status.as_u16()), started, None);
@@ -373,12 +390,59 @@ impl Client {
     }
 }
 
+/// The body of a list answer; see [`Client::invitations_body`].
+pub struct ListBody {
+    resp: Response,
+}
+
+impl ListBody {
+    /// Whether the answer is an empty JSON array (told without decoding anything).
+    pub fn is_empty_list(&self) -> bool {
+        let b = self.resp.body.trim_ascii();
+        b.first() == Some(&b'[')
+            && b.last() == Some(&b']')
+            && b[1..b.len() - 1].trim_ascii().is_empty()
+    }
+
+    /// The rows, borrowing from the body.
+    pub fn rows(&self) -> Result<Vec<list_rows::Row<'_>>, ApiError> {
+        let r = &self.resp;
+        if !r.is_json && r.body.first().is_some_and(|b| *b != b'[') {
+            return Err(ApiError::Decode {
+                url: r.url.clone(),
+                status: r.status.as_u16(),
+                message: format!(
+                    "expected JSON, got {}",
+                    error::snippet(&r.body).unwrap_or_else(|| "an empty body".into())
+                ),
+            });
+        }
+        list_rows::decode(&r.body).map_err(|message| ApiError::Decode {
+            url: r.url.clone(),
+            status: r.status.as_u16(),
+            message,
+        })
+    }
+}
+
 struct Response {
     url: String,
     status: StatusCode,
     is_json: bool,
     /// The body as received (no copy).
     body: bytes::Bytes,
+}
+
+/// Reads a whole body into one buffer sized from `Content-Length`: collecting chunks
+/// and joining them would hold a large listing twice.
+async fn read_body(mut resp: reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+    // A lying Content-Length must not make us reserve gigabytes up front.
+    let hint = resp.content_length().unwrap_or(0).min(256 * 1024 * 1024) as usize;
+    let mut buf = Vec::with_capacity(hint);
+    while let Some(chunk) = resp.chunk().await? {
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(bytes::Bytes::from(buf))
 }
 
 fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {

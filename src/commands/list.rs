@@ -4,13 +4,17 @@
 //! status only, so the filter is split: one stored status needed → `status_filter` on the
 //! server (fast on large tables); several → one unfiltered request. Either way the
 //! effective status is computed here and one request is made (two with a network name).
+//!
+//! A full listing on a big server is megabytes: it is decoded in place (strings borrowed
+//! from the body) and written row by row, never held a second time.
 
 use clap::Args;
 
-use crate::api::ListQuery;
-use crate::api::models::{Invitation, status};
+use crate::api::list_rows::Row;
+use crate::api::models::status;
+use crate::api::{ListBody, ListQuery};
 use crate::commands::network_filter;
-use crate::context::Context;
+use crate::context::{Context, Session};
 use crate::error::CliError;
 use crate::output::{self, Format};
 
@@ -49,20 +53,43 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         network_id,
         status_filter: server_filter(&wanted),
     };
-    let list = session.invitations(&q).await?;
+    let mut body = fetch(&mut session, &q).await?;
+    // A caller without a user record on the server gets `[]`, not an error (a token
+    // from NETINVITE_TOKEN that never listed networks): make sure of it and ask again.
+    if !session.user_record_ensured() && body.is_empty_list() {
+        session.ensure_user_record().await?;
+        body = fetch(&mut session, &q).await?;
+    }
+    let all = rows(&session, &body)?;
+    for r in &all {
+        session.index.learn_listed(
+            r.raw.id,
+            r.raw.network_id,
+            &r.raw.network_name,
+            &r.raw.status,
+            r.expires_at.map(|t| t.timestamp()),
+            &r.raw.email,
+        );
+    }
+    let _ = session.index.save();
+
     let now = chrono::Utc::now();
     let pattern = args.email.as_deref().map(str::to_lowercase);
-    let mut rows: Vec<Invitation> = list
-        .into_iter()
-        .filter(|i| wanted.is_empty() || wanted.contains(&i.effective_status(now)))
-        .filter(|i| {
+    let mut rows: Vec<&Row<'_>> = all
+        .iter()
+        .filter(|r| wanted.is_empty() || wanted.contains(&r.effective_status(now)))
+        .filter(|r| {
             pattern
                 .as_deref()
-                .is_none_or(|p| matches(p, &i.email.to_lowercase()))
+                .is_none_or(|p| matches(p, &r.raw.email.to_lowercase()))
         })
         .collect();
     // The server sorts by creation time already; keep it so even if a proxy reorders.
-    rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    rows.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then(b.raw.id.cmp(&a.raw.id))
+    });
     if let Some(n) = args.limit {
         rows.truncate(n);
     }
@@ -73,7 +100,22 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
     }
     let base = session.selected.public_base();
     ctx.io
-        .out_with(|w| output::invitations(&ctx.io, &rows, format, &base, now, w))
+        .out_with(|w| output::listing::write(&ctx.io, &rows, format, &base, now, w))
+}
+
+/// One list request, as received (decoded in place by [`rows`]).
+async fn fetch(session: &mut Session, q: &ListQuery) -> Result<ListBody, CliError> {
+    session
+        .call(|c| {
+            let q = q.clone();
+            async move { c.invitations_body(&q).await }
+        })
+        .await
+}
+
+fn rows<'b>(session: &Session, body: &'b ListBody) -> Result<Vec<Row<'b>>, CliError> {
+    body.rows()
+        .map_err(|e| CliError::from_api(e, session.server()))
 }
 
 /// Validates `--status` values against the effective statuses.

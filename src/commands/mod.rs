@@ -1,6 +1,6 @@
 //! One file per subcommand, plus the few lookups several of them share: invitation ids,
-//! invitation links, network names and "find one invitation" (the server has no
-//! single-invitation endpoint).
+//! invitation links, network names and "find invitations by id" (the server has no
+//! single-invitation endpoint; `lookup` picks the narrowest list requests).
 //!
 //! Nothing here knows the command line as a whole: `cli` declares it from the argument
 //! structs defined here and `lib.rs` dispatches, so the dependency runs one way
@@ -17,13 +17,13 @@ pub mod inspect;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod lookup;
 pub mod networks;
 pub mod resend;
 pub mod revoke;
 pub mod show;
 pub mod wait;
 
-use crate::api::ListQuery;
 use crate::api::models::{Invitation, Network};
 use crate::context::{Context, Session};
 use crate::error::CliError;
@@ -120,25 +120,14 @@ pub fn resolve_network<'a>(nets: &'a [Network], query: &str) -> Result<&'a Netwo
     })
 }
 
-/// Finds invitations by id with one list request.
+/// Finds invitations by id in the fewest, narrowest list requests (see [`lookup`]),
+/// inside `network_id` when given.
 pub async fn find_invitations(
     session: &mut Session,
     ids: &[i64],
     network_id: Option<i64>,
 ) -> Result<Vec<Invitation>, CliError> {
-    let q = ListQuery {
-        network_id,
-        status_filter: None,
-    };
-    let all = session.invitations(&q).await?;
-    let mut found = Vec::with_capacity(ids.len());
-    for id in ids {
-        match all.iter().find(|i| i.id == *id) {
-            Some(i) => found.push(i.clone()),
-            None => return Err(CliError::InvitationNotFound { id: *id }),
-        }
-    }
-    Ok(found)
+    lookup::find(session, ids, network_id).await
 }
 
 /// Signs in and finds one invitation by its id argument, narrowed by `--network`.

@@ -12,7 +12,7 @@ use clap::Args;
 
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, status};
-use crate::commands::{find_invitations, parse_ids};
+use crate::commands::{find_invitations, network_filter, parse_ids};
 use crate::context::{Context, Session};
 use crate::error::CliError;
 use crate::interrupt::Interrupt;
@@ -23,6 +23,10 @@ pub struct ResendArgs {
     /// Invitation ids
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
+
+    /// The invitations' network (name or id), to fetch less on large servers
+    #[arg(long, short = 'n', value_name = "NAME|ID")]
+    pub network: Option<String>,
 
     /// Wait until the server reports the email as sent or failed
     #[arg(long)]
@@ -37,7 +41,8 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
     let ids = parse_ids(&args.ids)?;
     let stop = Interrupt::listen();
     let mut session = ctx.session().await?;
-    let found = find_invitations(&mut session, &ids, None).await?;
+    let network_id = network_filter(&mut session, args.network.as_deref()).await?;
+    let found = find_invitations(&mut session, &ids, network_id).await?;
     let now = chrono::Utc::now();
     // Refuse before sending anything, so a batch is all-or-nothing on local checks.
     for inv in &found {

@@ -12,7 +12,7 @@
 use clap::Args;
 
 use crate::api::models::{Invitation, status};
-use crate::commands::{find_invitations, parse_ids};
+use crate::commands::{find_invitations, network_filter, parse_ids};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::json::to_pretty;
@@ -34,13 +34,9 @@ pub struct RevokeArgs {
     #[arg(long, value_name = "STATUS")]
     pub status: Option<String>,
 
-    /// With --status: only this network (name or id)
-    #[arg(
-        long = "network",
-        short = 'n',
-        value_name = "NAME|ID",
-        requires = "status"
-    )]
+    /// The invitations' network (name or id): with ids, where to look for them (fetches
+    /// less on large servers); with --status, only this network
+    #[arg(long = "network", short = 'n', value_name = "NAME|ID")]
     pub bulk_network: Option<String>,
 
     /// With --status: only addresses matching this pattern (`*` and `?`, any case)
@@ -75,7 +71,8 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     bulk_flags_need_status(&args)?;
     let ids = parse_ids(&args.ids)?;
     let mut session = ctx.session().await?;
-    let found = find_invitations(&mut session, &ids, None).await?;
+    let network_id = network_filter(&mut session, args.bulk_network.as_deref()).await?;
+    let found = find_invitations(&mut session, &ids, network_id).await?;
     let now = chrono::Utc::now();
 
     let mut to_revoke: Vec<&Invitation> = Vec::new();
@@ -133,6 +130,8 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     for inv in &to_revoke {
         let id = inv.id;
         session.call(|c| async move { c.revoke(id).await }).await?;
+        session.index.set_status(id, status::REVOKED);
+        let _ = session.index.save();
         ctx.io.status(&format!(
             "✓ Revoked invitation {id} ({} → {})",
             inv.email, inv.network_name
@@ -189,7 +188,6 @@ fn parse_bulk_status(input: &str) -> Result<BulkStatus, CliError> {
 /// The bulk filters mean nothing for ids: refuse them rather than ignore them.
 fn bulk_flags_need_status(args: &RevokeArgs) -> Result<(), CliError> {
     for (given, flag) in [
-        (args.bulk_network.is_some(), "--network"),
         (args.email.is_some(), "--email"),
         (args.older_than.is_some(), "--older-than"),
         (args.dry_run, "--dry-run"),

@@ -1,5 +1,6 @@
 //! `netinvite show` — one invitation with every field. The server has no
-//! single-invitation endpoint: this is one list request, narrowed by `--network` if given.
+//! single-invitation endpoint: the invitation is looked for in the narrowest list slice
+//! first (see `commands::lookup`), inside `--network` when given.
 
 use clap::Args;
 

@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod jq;
 pub mod json;
+pub mod listing;
 pub mod time;
 
 use chrono::{DateTime, Utc};
@@ -136,126 +137,6 @@ fn rows_to_text(rows: &[Vec<String>], sep: &str, escape: fn(&str) -> String) -> 
         out.push('\n');
     }
     out
-}
-
-/// Writes an invitation list in `format` to `w` (streamed: a listing can be large).
-pub fn invitations(
-    io: &Io,
-    list: &[Invitation],
-    format: Format,
-    public_base: &str,
-    now: DateTime<Utc>,
-    w: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    let text = match format {
-        Format::Json => {
-            let rows: Vec<_> = list
-                .iter()
-                .map(|i| json::InvitationJson::new(i, public_base, now))
-                .collect();
-            // Indented for people; compact when piped (scripts and jq do not need it).
-            if io.stdout_tty {
-                serde_json::to_writer_pretty(&mut *w, &rows)?;
-            } else {
-                serde_json::to_writer(&mut *w, &rows)?;
-            }
-            return w.write_all(b"\n");
-        }
-        Format::Ndjson => {
-            for i in list {
-                serde_json::to_writer(&mut *w, &json::InvitationJson::new(i, public_base, now))?;
-                w.write_all(b"\n")?;
-            }
-            return Ok(());
-        }
-        Format::Table => {
-            let mut t = new_table(
-                io,
-                &[
-                    "ID",
-                    "EMAIL",
-                    "NETWORK",
-                    "ROLE",
-                    "PERMISSIONS",
-                    "STATUS",
-                    "EMAIL",
-                    "EXPIRES",
-                    "CREATED",
-                ],
-            );
-            for i in list {
-                let status = i.effective_status(now);
-                let status_cell = match status_style(status) {
-                    Some(s) => io.paint_out(s, status),
-                    None => status.to_string(),
-                };
-                t.add_row(vec![
-                    i.id.to_string(),
-                    i.email.clone(),
-                    i.network_name.clone(),
-                    i.role.clone(),
-                    permissions_text(
-                        i.can_manage_nodes,
-                        i.can_invite_users,
-                        i.can_manage_firewall,
-                    ),
-                    status_cell,
-                    email_status_text(&i.email_status).to_string(),
-                    time::relative(i.expires_at, now),
-                    time::relative(i.created_at, now),
-                ]);
-            }
-            format!("{t}\n")
-        }
-        Format::Tsv | Format::Csv => {
-            let mut rows = Vec::with_capacity(list.len() + 1);
-            if format == Format::Csv {
-                rows.push(
-                    [
-                        "id",
-                        "email",
-                        "network_id",
-                        "network_name",
-                        "role",
-                        "can_manage_nodes",
-                        "can_invite_users",
-                        "can_manage_firewall",
-                        "status",
-                        "email_status",
-                        "expires_at",
-                        "created_at",
-                        "link",
-                    ]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                );
-            }
-            for i in list {
-                rows.push(vec![
-                    i.id.to_string(),
-                    i.email.clone(),
-                    i.network_id.to_string(),
-                    i.network_name.clone(),
-                    i.role.clone(),
-                    i.can_manage_nodes.to_string(),
-                    i.can_invite_users.to_string(),
-                    i.can_manage_firewall.to_string(),
-                    i.effective_status(now).to_string(),
-                    i.email_status.clone(),
-                    time::rfc3339_or_empty(i.expires_at),
-                    time::rfc3339_or_empty(i.created_at),
-                    link(public_base, &i.token),
-                ]);
-            }
-            if format == Format::Csv {
-                rows_to_text(&rows, ",", csv_field)
-            } else {
-                rows_to_text(&rows, "\t", tsv_field)
-            }
-        }
-    };
-    w.write_all(text.as_bytes())
 }
 
 /// Renders the network list in `format`.

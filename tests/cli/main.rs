@@ -13,6 +13,7 @@ mod invitee;
 mod jq;
 mod list;
 mod load;
+mod lookup;
 mod manage;
 mod oidc;
 mod secrets;

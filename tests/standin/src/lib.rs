@@ -115,6 +115,14 @@ pub struct Options {
     /// Serve HTTPS with this certificate instead of plain HTTP; [`StandIn::url`]
     /// (and the embedded issuer's URL) then start with `https://`.
     pub tls: Option<TlsIdentity>,
+    /// Time `GET /api/invitations` spends per *returned* row before it
+    /// answers, in microseconds (0: none). The real backend does extra
+    /// lookups per row, about 1,300–1,500 µs each (api.md 8), and builds the
+    /// whole body before sending, so its time to first byte is its total time.
+    pub list_row_cost_us: u64,
+    /// Fixed time the list endpoint spends on top of the per-row cost, in
+    /// microseconds (the real backend answers a 3-row slice in 5–6 ms).
+    pub list_base_cost_us: u64,
 }
 
 /// A server certificate (chain) and its private key, both PEM.
@@ -199,6 +207,8 @@ impl Default for Options {
             worker_threads: 1,
             oidc: None,
             tls: None,
+            list_row_cost_us: 0,
+            list_base_cost_us: 0,
         }
     }
 }

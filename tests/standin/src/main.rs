@@ -17,6 +17,7 @@ use netinvite_standin::{
 
 const USAGE: &str = "\
 usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
+                         [--seed-realistic N] [--row-cost-us N] [--list-base-us N]
                          [--smtp off|failing|working] [--port-file PATH]
                          [--oidc [--oidc-ttl SECONDS]
                           | --oidc-issuer URL] [--oidc-client-id ID]
@@ -25,6 +26,11 @@ usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
   --port N               port on 127.0.0.1 (default 0: any free port)
   --seed-demo            networks lab and office plus invitations of every status
   --seed-invitations N   N extra invitations across the networks (benchmarks)
+  --seed-realistic N     N invitations as on a server in use: 5 % pending, the
+                         rest accepted or revoked (1000 gives 50 pending)
+  --row-cost-us N        the invitation list spends N µs per returned row before
+                         answering, like the real backend (~1400)
+  --list-base-us N       and N µs on top per list request (~1500)
   --smtp MODE            simulated SMTP: off (default), failing, working
   --port-file PATH       write the port to PATH once listening
   --oidc                 OIDC mode with the embedded issuer at /oidc (signs in
@@ -42,6 +48,9 @@ struct Args {
     port: u16,
     seed_demo: bool,
     seed_invitations: usize,
+    seed_realistic: usize,
+    row_cost_us: u64,
+    list_base_us: u64,
     smtp: Smtp,
     port_file: Option<String>,
     oidc: Option<Oidc>,
@@ -115,6 +124,22 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--seed-invitations" => {
                 let v = value("--seed-invitations")?;
                 args.seed_invitations = v.parse().map_err(|_| format!("invalid count: {v}"))?;
+            }
+            "--seed-realistic" => {
+                let v = value("--seed-realistic")?;
+                args.seed_realistic = v.parse().map_err(|_| format!("invalid count: {v}"))?;
+            }
+            "--row-cost-us" => {
+                let v = value("--row-cost-us")?;
+                args.row_cost_us = v
+                    .parse()
+                    .map_err(|_| format!("invalid --row-cost-us: {v}"))?;
+            }
+            "--list-base-us" => {
+                let v = value("--list-base-us")?;
+                args.list_base_us = v
+                    .parse()
+                    .map_err(|_| format!("invalid --list-base-us: {v}"))?;
             }
             "--smtp" => {
                 args.smtp = match value("--smtp")?.as_str() {
@@ -259,6 +284,38 @@ fn seed_bulk(server: &StandIn, networks: &[i64], count: usize) {
     }
 }
 
+/// `count` invitations as a server in use holds them: one in twenty pending (spread
+/// over time, like the rest), the others accepted or revoked, one hour apart.
+fn seed_realistic(server: &StandIn, networks: &[i64], count: usize) {
+    for i in 0..count {
+        // Two in forty pending, next to each other so that every network gets some.
+        let status = match i % 40 {
+            18 | 19 => "pending",
+            n if (n / 2) % 2 == 0 => "accepted",
+            _ => "revoked",
+        };
+        let age = TimeDelta::hours(i64::try_from(count - i).unwrap_or(i64::MAX / 4_000));
+        let created = -age - TimeDelta::minutes(1);
+        server.add_invitation(InvitationSeed {
+            email: format!("member{i:05}@example.com"),
+            network_id: networks[i % networks.len()],
+            role: if i % 10 == 3 { "owner" } else { "member" }.into(),
+            can_invite_users: i % 5 == 0,
+            status: status.into(),
+            created_at: When::FromNow(created),
+            // Pending ones are still valid; the others ran for a week.
+            expires_at: When::FromNow(if status == "pending" {
+                TimeDelta::days(7)
+            } else {
+                created + TimeDelta::days(7)
+            }),
+            accepted_at: (status == "accepted")
+                .then_some(When::FromNow(created + TimeDelta::hours(2))),
+            ..Default::default()
+        });
+    }
+}
+
 fn write_port_file(path: &str, port: u16) -> std::io::Result<()> {
     // Write then rename, so a watcher never reads a half-written file.
     let tmp = format!("{path}.tmp{}", std::process::id());
@@ -310,6 +367,8 @@ fn main() -> ExitCode {
         worker_threads: 2,
         oidc: args.oidc.clone(),
         tls: args.tls.clone(),
+        list_row_cost_us: args.row_cost_us,
+        list_base_cost_us: args.list_base_us,
         ..Options::default()
     }) {
         Ok(s) => s,
@@ -326,12 +385,13 @@ fn main() -> ExitCode {
         let (lab, office) = seed_demo(&server);
         networks.extend([lab, office]);
     }
-    if args.seed_invitations > 0 {
+    if args.seed_invitations > 0 || args.seed_realistic > 0 {
         if networks.is_empty() {
             networks.push(server.add_network("lab", "10.42.0.0/16"));
             networks.push(server.add_network("office", "10.43.0.0/16"));
         }
         seed_bulk(&server, &networks, args.seed_invitations);
+        seed_realistic(&server, &networks, args.seed_realistic);
     }
     if let Some(path) = &args.port_file
         && let Err(e) = write_port_file(path, server.port())
@@ -367,6 +427,11 @@ mod tests {
             "--smtp=failing",
             "--seed-invitations",
             "1000",
+            "--seed-realistic=20",
+            "--row-cost-us",
+            "1400",
+            "--list-base-us",
+            "1500",
             "--port-file",
             "/tmp/p",
         ])
@@ -375,6 +440,11 @@ mod tests {
         assert!(a.seed_demo);
         assert_eq!(a.smtp, Smtp::Failing);
         assert_eq!(a.seed_invitations, 1000);
+        assert_eq!(
+            (a.seed_realistic, a.row_cost_us, a.list_base_us),
+            (20, 1400, 1500)
+        );
+        assert!(parse(&["--row-cost-us", "-1"]).is_err());
         assert_eq!(a.port_file.as_deref(), Some("/tmp/p"));
         assert!(parse(&["--smtp", "maybe"]).is_err());
         assert!(parse(&["--port"]).is_err());

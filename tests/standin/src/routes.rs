@@ -37,7 +37,7 @@ pub(crate) fn handle(endpoint: Endpoint, ctx: &Ctx) -> Reply {
         Endpoint::ListNetworks => list_networks(ctx),
         Endpoint::CreateNetwork => create_network(ctx),
         Endpoint::CreateInvitation => create_invitation(ctx),
-        Endpoint::ListInvitations => list_invitations(ctx),
+        Endpoint::ListInvitations => list_invitations_counted(ctx).0,
         Endpoint::Preview => preview(ctx),
         Endpoint::Accept => accept(ctx),
         Endpoint::Resend => resend(ctx),
@@ -304,26 +304,28 @@ fn create_invitation(ctx: &Ctx) -> Reply {
     Reply::model(&db.view(inv, Some(inviter.email.as_deref())))
 }
 
-fn list_invitations(ctx: &Ctx) -> Reply {
+/// The list endpoint's answer and how many rows it returned (what the
+/// backend's time depends on, see [`crate::Options::list_row_cost_us`]).
+pub(crate) fn list_invitations_counted(ctx: &Ctx) -> (Reply, usize) {
     let claims = match require_user(ctx) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return (r, 0),
     };
     let network_id = match ctx.query_param("network_id") {
         None => None,
         Some(raw) => match validate::param_int(&raw, "query", "network_id") {
             Ok(IntVal::Small(n)) => Some(Some(n)),
             Ok(IntVal::Big) => Some(None),
-            Err(item) => return validation_error(&[item]),
+            Err(item) => return (validation_error(&[item]), 0),
         },
     };
     let status_filter = ctx.query_param("status_filter").filter(|s| !s.is_empty());
     let db = lock(&ctx.app.db);
     let Some(rows) = db.visible_invitations(&claims, network_id, status_filter.as_deref()) else {
-        return Reply::ServerError;
+        return (Reply::ServerError, 0);
     };
     let views: Vec<_> = rows.into_iter().map(|inv| db.view(inv, None)).collect();
-    Reply::model(&views)
+    (Reply::model(&views), views.len())
 }
 
 fn preview(ctx: &Ctx) -> Reply {
