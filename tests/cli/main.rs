@@ -7,6 +7,7 @@ mod auth;
 mod create;
 mod errors;
 mod help;
+mod hostile;
 mod idp;
 mod invitee;
 mod list;
