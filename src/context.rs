@@ -8,15 +8,25 @@ use url::Url;
 
 use crate::api::{ApiError, Client, Exchange, Observer};
 use crate::auth::{self, Bearer, Source, TokenStore};
-use crate::cli::Global;
 use crate::config::{Config, Profile, display_url, normalize_server};
 use crate::error::CliError;
+use crate::index::Index;
 use crate::io::Io;
 
 pub struct Context {
     pub io: Arc<Io>,
     pub config: Config,
-    pub global: Global,
+    pub global: GlobalSettings,
+}
+
+/// The global options a command acts on, resolved from the command line and the
+/// environment by `cli` (so that nothing below it depends on clap's types).
+#[derive(Debug, Clone, Default)]
+pub struct GlobalSettings {
+    /// `--server` / `NETINVITE_SERVER`: selects the profile signed in to it.
+    pub server: Option<String>,
+    /// `--profile` / `NETINVITE_PROFILE`.
+    pub profile: Option<String>,
 }
 
 /// The profile a command runs against.
@@ -55,10 +65,13 @@ pub struct Session {
     config_dir: std::path::PathBuf,
     observer: Option<Observer>,
     user_record_ensured: bool,
+    /// What this profile has learned of invitation ids and networks (a cache: the
+    /// server's answers always win, and every answer updates it).
+    pub index: Index,
 }
 
 impl Context {
-    pub fn new(io: Io, config: Config, global: Global) -> Self {
+    pub fn new(io: Io, config: Config, global: GlobalSettings) -> Self {
         Self {
             io: Arc::new(io),
             config,
@@ -218,6 +231,7 @@ impl Context {
             ));
         }
         let client = bare.with_bearer(bearer.token.clone());
+        let index = Index::open(&selected.name, &selected.profile.server);
         Ok(Session {
             selected,
             client,
@@ -227,6 +241,7 @@ impl Context {
             config_dir: self.config.dir().to_path_buf(),
             observer: self.observer(),
             user_record_ensured: false,
+            index,
         })
     }
 }
@@ -302,14 +317,31 @@ impl Session {
             })
             .await?;
         if !list.is_empty() || self.user_record_ensured {
+            self.remember(&list);
             return Ok(list);
         }
         self.ensure_user_record().await?;
-        self.call(|c| {
-            let q = q.clone();
-            async move { c.invitations(&q).await }
-        })
-        .await
+        let list = self
+            .call(|c| {
+                let q = q.clone();
+                async move { c.invitations(&q).await }
+            })
+            .await?;
+        self.remember(&list);
+        Ok(list)
+    }
+
+    /// Records invitations the server just returned in the local index (a failed write
+    /// is harmless: the index is only a cache).
+    pub fn remember(&mut self, invitations: &[crate::api::models::Invitation]) {
+        self.index.learn(invitations);
+        let _ = self.index.save();
+    }
+
+    /// Records that the server no longer shows invitation `id`.
+    pub fn forget(&mut self, id: i64) {
+        self.index.forget(id);
+        let _ = self.index.save();
     }
 
     /// `GET /api/networks` creates the caller's user record on the server.
@@ -322,6 +354,8 @@ impl Session {
             .await
             .map_err(|e| self.map_error(e))?;
         self.user_record_ensured = true;
+        self.index.learn_networks(&nets);
+        let _ = self.index.save();
         Ok(nets)
     }
 

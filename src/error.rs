@@ -52,7 +52,26 @@ pub enum CliError {
         action: String,
     },
     Cancelled,
+    /// Ctrl-C during a multi-id command: what was done, what was not.
+    Interrupted {
+        /// The command, for the hint (`resend`).
+        command: &'static str,
+        /// Past tense of what it does (`resent`).
+        done_verb: &'static str,
+        done: Vec<i64>,
+        not_done: Vec<i64>,
+    },
     TokenFromTerminal,
+    /// A `--jq` expression that does not compile; `offset` is a byte offset into it.
+    InvalidJq {
+        expr: String,
+        message: String,
+        offset: Option<usize>,
+    },
+    /// `--jq` on a command whose output is text, not JSON.
+    JqNeedsJson {
+        command: String,
+    },
     // -- not found (3)
     InvitationNotFound {
         id: i64,
@@ -187,8 +206,21 @@ pub enum CliError {
         path: String,
         message: String,
     },
+    /// config.toml does not parse or holds a value netinvite cannot use.
+    ConfigInvalid {
+        path: String,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
     Io {
         what: String,
+        message: String,
+    },
+    /// The `--jq` filter raised an error while running (like `gh`, a failure, not a
+    /// usage error: the expression was valid, the data did not fit it).
+    JqFailed {
         message: String,
     },
     Partial {
@@ -219,7 +251,10 @@ impl CliError {
             | InvalidStatus { .. }
             | NeedsConfirmation { .. }
             | Cancelled
-            | TokenFromTerminal => USAGE,
+            | Interrupted { .. }
+            | TokenFromTerminal
+            | InvalidJq { .. }
+            | JqNeedsJson { .. } => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -260,10 +295,22 @@ impl CliError {
             | KeyringTimeout
             | FileTooOpen { .. }
             | Config { .. }
-            | Io { .. } => FAILURE,
+            | ConfigInvalid { .. }
+            | Io { .. }
+            | JqFailed { .. } => FAILURE,
             Partial { code, .. } => *code,
             Item { inner, .. } => inner.exit_code(),
         }
+    }
+
+    /// Whether a write that failed this way may nevertheless have been carried out by the
+    /// server (its answer was lost): such a create or revoke must be looked up, never
+    /// blindly sent again.
+    pub fn write_outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            CliError::Timeout { .. } | CliError::Unreachable { .. }
+        )
     }
 
     /// A stable, machine-readable name (the `code` field of JSON errors).
@@ -280,7 +327,11 @@ impl CliError {
             InvalidStatus { .. } => "invalid_status",
             NeedsConfirmation { .. } => "confirmation_required",
             Cancelled => "cancelled",
+            Interrupted { .. } => "interrupted",
             TokenFromTerminal => "token_from_terminal",
+            InvalidJq { .. } => "invalid_jq",
+            JqNeedsJson { .. } => "usage",
+            JqFailed { .. } => "jq_failed",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -319,7 +370,7 @@ impl CliError {
             Validation { .. } => "validation",
             Keyring { .. } | KeyringTimeout => "keyring_unavailable",
             FileTooOpen { .. } => "token_file_too_open",
-            Config { .. } => "config",
+            Config { .. } | ConfigInvalid { .. } => "config",
             Io { .. } => "io",
             Partial { .. } => "partial_failure",
             Item { inner, .. } => inner.code(),
@@ -358,9 +409,25 @@ impl CliError {
                 format!("refusing to {action} without confirmation")
             }
             Cancelled => "cancelled".into(),
+            Interrupted {
+                done_verb,
+                done,
+                not_done,
+                ..
+            } => format!(
+                "interrupted: {done_verb} {} of {}; not {done_verb}: {}",
+                done.len(),
+                done.len() + not_done.len(),
+                join_ids(not_done)
+            ),
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
             }
+            InvalidJq { message, .. } => format!("invalid --jq expression: {message}"),
+            JqNeedsJson { command } => {
+                format!("--jq needs JSON output, and {command} prints text")
+            }
+            JqFailed { message } => format!("the --jq filter failed: {message}"),
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
             NetworkNotFound { query, .. } => format!("no network named {query:?}"),
@@ -453,6 +520,20 @@ impl CliError {
                 "the token file {path} is readable by others (mode {mode:o}); refusing to use it"
             ),
             Config { path, message } => format!("cannot use the configuration {path}: {message}"),
+            ConfigInvalid {
+                path,
+                line,
+                column,
+                key,
+                message,
+            } => match key {
+                Some(k) => format!(
+                    "invalid configuration in {path}, line {line}, column {column} (key `{k}`): {message}"
+                ),
+                None => {
+                    format!("invalid configuration in {path}, line {line}, column {column}: {message}")
+                }
+            },
             Io { what, message } => format!("{what}: {message}"),
             Partial { failed, total, .. } => {
                 format!("{failed} of {total} failed")
@@ -466,6 +547,9 @@ impl CliError {
         use CliError::*;
         match self {
             Validation { lines } if lines.len() > 1 => lines.clone(),
+            Interrupted {
+                done_verb, done, ..
+            } if !done.is_empty() => vec![format!("{done_verb}: {}", join_ids(done))],
             NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
                 if !candidates.is_empty() =>
             {
@@ -475,6 +559,17 @@ impl CliError {
                 vec![format!("profiles: {}", known.join(", "))]
             }
             Item { inner, .. } => inner.details(),
+            InvalidJq { expr, offset, .. } => {
+                let mut v = vec![expr.clone()];
+                // A caret under the error, when the expression is one line.
+                if let Some(at) = offset
+                    && !expr.contains('\n')
+                    && let Some(before) = expr.get(..*at)
+                {
+                    v.push(format!("{}^", " ".repeat(before.chars().count())));
+                }
+                v
+            }
             RevokeNeedsForce { status, .. } if status == "accepted" => vec![
                 "revoking an accepted invitation only marks it revoked: the person stays a member of the network with the access it granted".into(),
             ],
@@ -503,6 +598,19 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            InvalidJq { .. } => "--jq takes a jq filter (https://jqlang.org/manual/), e.g. --jq '.[] | select(.status == \"pending\") | .id'".into(),
+            JqNeedsJson { .. } => "drop --jq; the commands that print JSON with --json accept it".into(),
+            JqFailed { .. } => "the filter runs on the output of --json (docs/json.md describes it): a listing is an array, so start with `.[]`".into(),
+            Interrupted {
+                command, not_done, ..
+            } => format!(
+                "to finish, run: netinvite {command} {}",
+                not_done
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
@@ -572,6 +680,9 @@ impl CliError {
             Keyring { .. } | KeyringTimeout => "start a Secret Service (e.g. gnome-keyring) and unlock it, or sign in with --insecure-storage to keep the token in a 0600 file".into(),
             FileTooOpen { path, .. } => format!("chmod 600 {path}"),
             Config { .. } => "fix or remove the file; `netinvite login` writes a new one".into(),
+            ConfigInvalid { path, line, .. } => format!(
+                "edit line {line} of {path} (or remove that line), then check with `netinvite config list`"
+            ),
             Io { .. } => return None,
             Partial { .. } => return None,
             Item { inner, .. } => return inner.hint(),
@@ -707,6 +818,17 @@ impl std::fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// `4, 5, 6`, or `none`.
+fn join_ids(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "none".into();
+    }
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[cfg(test)]
 mod tests {

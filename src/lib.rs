@@ -3,53 +3,94 @@
 //! Layout: `cli` parses, `commands/` holds one file per subcommand, `context` selects the
 //! profile and signs the API client in, `api/` speaks HTTP to the server, `auth/` keeps
 //! and renews tokens, `output/` renders, `io` is the only place that prints, and `error`
-//! owns every message and exit status.
+//! owns every message and exit status. `fsutil` writes state files crash-safely, `panic`
+//! turns a crash into a short secret-free report, `interrupt` lets a multi-id command stop
+//! cleanly on Ctrl-C. `complete` answers shell completion from the local index,
+//! `manual` is `netinvite help`, and `output::jq` is `--jq`.
+//!
+//! Dependencies run one way: `lib` (dispatch) → `cli` (clap's types) → `commands` →
+//! `context`, `api`, `auth`, `output`, `io`, `config`. Nothing below `cli` imports it; the
+//! global flags reach commands as a plain [`context::GlobalSettings`].
 
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod context;
 pub mod error;
 pub mod fsutil;
 pub mod index;
+pub mod interrupt;
 pub mod io;
+pub mod manual;
 pub mod output;
+pub mod panic;
 pub mod secret;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
 use config::Config;
 use context::Context;
-use io::{Io, Verbosity};
+use io::Io;
 
 /// Parses the process arguments, runs the command and returns its exit status.
 pub fn main() -> ExitCode {
+    panic::install();
+    // `COMPLETE=<shell> netinvite -- <words>`: the shell asks for candidates (see
+    // complete.rs); answered from local files only, then the process exits.
+    clap_complete::CompleteEnv::with_factory(|| {
+        complete::with_candidates(Cli::command(), Cli::command)
+    })
+    .completer("netinvite")
+    .complete();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_failure(e),
     };
-    if matches!(cli.command, Command::HoldClipboard) {
-        return clipboard::hold();
+    match cli.command {
+        Command::HoldClipboard => return clipboard::hold(),
+        Command::Panic => panic::deliberate(),
+        _ => {}
     }
-    let g = cli.global.clone();
-    let verbosity = if g.quiet {
-        Verbosity::Quiet
-    } else if g.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    let io = Io::new(g.color, verbosity, g.json, g.no_input);
+    let g = &cli.global;
+    let verbosity = g.verbosity();
+    // `--jq` implies `--json`, and compiles before anything else runs.
+    let json = g.json || g.jq.is_some();
+    let mut io = Io::new(g.color, verbosity, json, g.no_input);
+    if let Some(expr) = &g.jq {
+        match text_only(&cli.command).and_then(|()| output::jq::Jq::compile(expr)) {
+            Ok(jq) => {
+                io::route_jq_messages();
+                io.jq = Some(jq);
+            }
+            Err(e) => {
+                io.error(&e);
+                return ExitCode::from(e.exit_code());
+            }
+        }
+    }
+    if let Command::Help(args) = &cli.command {
+        return match manual::help(Cli::command(), &args.command).and_then(|text| io.out(&text)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                io.error(&e);
+                ExitCode::from(e.exit_code())
+            }
+        };
+    }
     let result = Config::dir_from_env()
         .and_then(Config::load)
         .and_then(|config| {
-            let mut ctx = Context::new(io, config, g);
+            for w in &config.warnings {
+                io.warn(w);
+            }
+            let mut ctx = Context::new(io, config, g.settings());
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -57,7 +98,7 @@ pub fn main() -> ExitCode {
                     what: "cannot start the async runtime".into(),
                     message: e.to_string(),
                 })?;
-            let r = rt.block_on(commands::run(&mut ctx, cli.command));
+            let r = rt.block_on(dispatch(&mut ctx, cli.command));
             Ok((r, ctx))
         });
     match result {
@@ -67,10 +108,48 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
         Err(e) => {
-            let io = Io::new(cli.global.color, verbosity, cli.global.json, true);
+            let io = Io::new(cli.global.color, verbosity, json, true);
             io.error(&e);
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// `--jq` on a command that prints text rather than JSON is refused before it runs (so
+/// that `auth token --jq .` never fetches a token only to fail).
+fn text_only(command: &Command) -> Result<(), error::CliError> {
+    let name = match command {
+        Command::Completions(_) => "`netinvite completions`",
+        Command::Help(_) => "`netinvite help`",
+        Command::Auth(commands::auth::AuthCommand::Token(_)) => "`netinvite auth token`",
+        Command::HoldClipboard => "this command",
+        _ => return Ok(()),
+    };
+    Err(error::CliError::JqNeedsJson {
+        command: name.into(),
+    })
+}
+
+/// Runs one parsed command.
+async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliError> {
+    match command {
+        Command::Login(a) => commands::login::run(ctx, a).await,
+        Command::Logout(a) => commands::logout::run(ctx, a).await,
+        Command::Auth(a) => commands::auth::run(ctx, a).await,
+        Command::Networks(a) => commands::networks::run(ctx, a).await,
+        Command::Create(a) => commands::create::run(ctx, a).await,
+        Command::List(a) => commands::list::run(ctx, a).await,
+        Command::Show(a) => commands::show::run(ctx, a).await,
+        Command::CopyLink(a) => commands::copy_link::run(ctx, a).await,
+        Command::Resend(a) => commands::resend::run(ctx, a).await,
+        Command::Revoke(a) => commands::revoke::run(ctx, a).await,
+        Command::Inspect(a) => commands::inspect::run(ctx, a).await,
+        Command::Accept(a) => commands::accept::run(ctx, a).await,
+        Command::Doctor(a) => commands::doctor::run(ctx, a).await,
+        Command::Config(a) => commands::config::run(ctx, a),
+        Command::Completions(a) => commands::completions::run(ctx, a),
+        // Handled in `main` before the runtime starts.
+        Command::HoldClipboard | Command::Panic | Command::Help(_) => Ok(()),
     }
 }
 
@@ -89,7 +168,10 @@ fn clap_failure(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            let json = std::env::args_os().any(|a| a == "--json");
+            let json = std::env::args_os().any(|a| {
+                a.to_str()
+                    .is_some_and(|a| a == "--json" || a == "--jq" || a.starts_with("--jq="))
+            });
             if json {
                 let text = e.to_string();
                 let message = text
@@ -112,6 +194,43 @@ fn clap_failure(e: clap::Error) -> ExitCode {
                 let _ = e.print();
             }
             ExitCode::from(error::USAGE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The command line is known only to `cli.rs` and to the dispatch here: a module below
+    /// that imports it would make the dependency circular again.
+    #[test]
+    fn nothing_below_cli_imports_it() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        walk(&src, &mut files);
+        assert!(files.len() > 20);
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+            if rel == "lib.rs" || rel == "cli.rs" || rel == "main.rs" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap();
+            let imports = text.match_indices("crate::cli").any(|(i, m)| {
+                !text[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            });
+            assert!(
+                !imports,
+                "src/{rel} imports crate::cli; pass what it needs in instead"
+            );
         }
     }
 }

@@ -121,6 +121,7 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
         };
         match create_one(ctx, &mut session, &body, &network.name, args.replace).await {
             Ok(inv) => {
+                session.remember(std::slice::from_ref(&inv));
                 report(ctx, &inv, &base, now)?;
                 created.push(inv);
             }

@@ -5,6 +5,7 @@
 //! people (tables, TSV, CSV, `show`) goes through [`printable`]; JSON keeps it exact.
 
 pub mod errors;
+pub mod jq;
 pub mod json;
 pub mod printable;
 pub mod time;
