@@ -123,6 +123,7 @@ fn io(tty: bool) -> Io {
         verbosity: Verbosity::Normal,
         json: false,
         no_input: true,
+        jq: None,
     }
 }
 
