@@ -145,7 +145,9 @@ pub fn invitation_ids(factory: Factory, offer: Offer) -> Vec<CompletionCandidate
         })
         .map(|(id, e, status)| {
             CompletionCandidate::new(id.to_string())
-                .help(Some(format!("{} ({status})", e.email).into()))
+                .help(Some(
+                    format!("{} ({status})", crate::output::printable(&e.email)).into(),
+                ))
                 .display_order(None)
         })
         .collect()

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::error::CliError;
 use crate::output::jq::{Jq, JqError};
+use crate::output::{printable, printable_lines};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ColorChoice {
@@ -151,10 +152,12 @@ impl Io {
         }
     }
 
-    /// Writes one line of data to stdout.
+    /// Writes one line of data to stdout (a link, a token). The line is made printable:
+    /// a link carries the server's token, and no control character belongs in one.
     pub fn outln(&self, text: &str) -> Result<(), CliError> {
+        let text = printable(text);
         let mut s = String::with_capacity(text.len() + 1);
-        s.push_str(text);
+        s.push_str(&text);
         s.push('\n');
         self.out(&s)
     }
@@ -174,10 +177,11 @@ impl Io {
         paint(self.color_stderr, style, text)
     }
 
-    /// A progress or status line (silenced by `-q`).
+    /// A progress or status line (silenced by `-q`). Status, note and warning lines
+    /// often quote server text (an email, an SMTP error): each line is made printable.
     pub fn status(&self, text: &str) {
         if self.verbosity >= Verbosity::Normal {
-            self.err_line(text);
+            self.err_line(&printable_lines(text));
         }
     }
 
@@ -190,7 +194,7 @@ impl Io {
     pub fn note(&self, text: &str) {
         if self.verbosity >= Verbosity::Normal {
             let label = self.paint_err(Style::Cyan, "note:");
-            self.err_line(&format!("{label} {text}"));
+            self.err_line(&format!("{label} {}", printable_lines(text)));
         }
     }
 
@@ -198,7 +202,7 @@ impl Io {
     pub fn warn(&self, text: &str) {
         if self.verbosity >= Verbosity::Normal {
             let label = self.paint_err(Style::Yellow, "warning:");
-            self.err_line(&format!("{label} {text}"));
+            self.err_line(&format!("{label} {}", printable_lines(text)));
         }
     }
 
@@ -206,7 +210,7 @@ impl Io {
     pub fn debug(&self, text: &str) {
         if self.verbosity >= Verbosity::Verbose {
             let label = self.paint_err(Style::Dim, "debug:");
-            self.err_line(&format!("{label} {text}"));
+            self.err_line(&format!("{label} {}", printable_lines(text)));
         }
     }
 
@@ -214,31 +218,16 @@ impl Io {
         self.verbosity >= Verbosity::Verbose
     }
 
-    /// Reports an error: a JSON object on stderr with `--json`, readable lines otherwise.
-    /// Errors are printed even with `-q`.
+    /// Reports an error: a JSON object on stderr with `--json`, readable lines otherwise
+    /// (see `output::errors`). Errors are printed even with `-q`.
     pub fn error(&self, e: &CliError) {
         if self.json {
-            let v = serde_json::json!({
-                "error": {
-                    "code": e.code(),
-                    "message": e.message(),
-                    "details": e.details(),
-                    "hint": e.hint(),
-                    "exit_code": e.exit_code(),
-                }
-            });
-            self.err_line(&v.to_string());
+            self.err_line(&crate::output::errors::error_json(e).to_string());
             return;
         }
-        let label = self.paint_err(Style::Red, "error:");
-        self.err_line(&format!("{label} {}", e.message()));
-        for d in e.details() {
-            self.err_line(&format!("  {d}"));
-        }
-        if let Some(h) = e.hint() {
-            let label = self.paint_err(Style::Bold, "hint:");
-            self.err_line(&format!("  {label} {h}"));
-        }
+        let text = crate::output::errors::error_human(e, &|s, t| self.paint_err(s, t));
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
     }
 
     /// Whether a prompt may be shown: a terminal on stdin and stderr, and no `--no-input`.

@@ -155,7 +155,9 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn from_status(
+    /// The error for a non-2xx answer; public so that the fuzz targets reach the decoding
+    /// of error bodies without HTTP.
+    pub fn from_status(
         url: String,
         status: u16,
         is_json: bool,

@@ -337,11 +337,11 @@ impl Client {
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = match read_body(resp).await {
+        let body = match read_body(resp, path, status.is_success()).await {
             Ok(b) => b,
             Err(e) => {
                 self.observe(method_name, &shown, Some(status.as_u16()), started, None);
-                return Err(ApiError::transport(&shown, &e));
+                return Err(e.into_api(&shown, status.as_u16()));
             }
         };
         self.observe(
@@ -433,34 +433,105 @@ struct Response {
     body: bytes::Bytes,
 }
 
-/// Reads a whole body into one buffer sized from `Content-Length`: collecting chunks
-/// and joining them would hold a large listing twice.
-async fn read_body(mut resp: reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
-    // A lying Content-Length must not make us reserve gigabytes up front.
-    let hint = resp.content_length().unwrap_or(0).min(256 * 1024 * 1024) as usize;
-    let mut buf = Vec::with_capacity(hint);
-    while let Some(chunk) = resp.chunk().await? {
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(bytes::Bytes::from(buf))
+fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    decode_body(resp.url, resp.status.as_u16(), resp.is_json, &resp.body)
 }
 
-fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    if !resp.is_json && !resp.body.is_empty() && resp.body[0] != b'{' && resp.body[0] != b'[' {
+/// Decodes a 2xx body into `T`: the one place server answers become models, public so
+/// that the fuzz targets (fuzz/) reach it without HTTP.
+pub fn decode_body<T: DeserializeOwned>(
+    url: String,
+    status: u16,
+    is_json: bool,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if !is_json && !body.is_empty() && body[0] != b'{' && body[0] != b'[' {
         return Err(ApiError::Decode {
-            url: resp.url,
-            status: resp.status.as_u16(),
+            url,
+            status,
             message: format!(
                 "expected JSON, got {}",
-                error::snippet(&resp.body).unwrap_or_else(|| "an empty body".into())
+                error::snippet(body).unwrap_or_else(|| "an empty body".into())
             ),
         });
     }
-    serde_json::from_slice(&resp.body).map_err(|e| ApiError::Decode {
-        url: resp.url,
-        status: resp.status.as_u16(),
+    serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+        url,
+        status,
         message: e.to_string(),
     })
+}
+
+/// The most netinvite reads of a successful answer. The list endpoint has no pagination
+/// (≈ 470 bytes per invitation): 32 MiB is ~70,000 invitations, far past any real
+/// deployment, while a runaway or hostile body cannot take the machine's memory.
+pub const LIST_BODY_LIMIT: usize = 32 << 20;
+/// Every other answer is one small object.
+pub const BODY_LIMIT: usize = 1 << 20;
+/// Of an error answer only the `detail` (or a snippet of the page) is used; the rest of a
+/// longer body is not read.
+pub const ERROR_BODY_LIMIT: usize = 64 << 10;
+
+/// The limit for a successful answer of `path`.
+pub fn body_limit(path: &str) -> usize {
+    match path {
+        "api/invitations" | "api/networks" => LIST_BODY_LIMIT,
+        _ => BODY_LIMIT,
+    }
+}
+
+/// Reads a body chunk by chunk up to its limit. A successful answer over the limit is
+/// refused (a cut JSON document cannot be decoded anyway); an error answer is cut.
+async fn read_body(
+    mut resp: reqwest::Response,
+    path: &str,
+    success: bool,
+) -> Result<bytes::Bytes, BodyError> {
+    let limit = if success {
+        body_limit(path)
+    } else {
+        ERROR_BODY_LIMIT
+    };
+    let too_large = || BodyError::TooLarge { limit };
+    if success && resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    // One buffer sized from Content-Length (already checked against the limit):
+    // collecting chunks and joining them would hold a large listing twice.
+    let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+    let mut body = bytes::BytesMut::with_capacity(hint);
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            if !success {
+                body.extend_from_slice(&chunk[..limit - body.len()]);
+                break;
+            }
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+enum BodyError {
+    TooLarge { limit: usize },
+    Transport(reqwest::Error),
+}
+
+impl BodyError {
+    fn into_api(self, url: &str, status: u16) -> ApiError {
+        match self {
+            BodyError::Transport(e) => ApiError::transport(url, &e),
+            BodyError::TooLarge { limit } => ApiError::Decode {
+                url: url.to_string(),
+                status,
+                message: format!(
+                    "the answer is larger than {} MiB, the most netinvite reads from this endpoint; refused without reading the rest",
+                    limit >> 20
+                ),
+            },
+        }
+    }
 }
 
 fn method_str(m: &Method) -> &'static str {

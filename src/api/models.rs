@@ -31,9 +31,12 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
+    // chrono's `%Y` also takes signed and five-digit years, which RFC 3339 (our output)
+    // cannot express: such a date is not one the server could have meant.
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
         .ok()
+        .filter(|n| (0..=9999).contains(&chrono::Datelike::year(n)))
         .map(|n| n.and_utc())
 }
 
@@ -257,6 +260,9 @@ mod tests {
         assert_eq!(c.to_rfc3339(), "2026-11-20T10:00:00.500+00:00");
         assert!(parse_timestamp("2026-13-20T10:00:00").is_none());
         assert!(parse_timestamp("2026-11-20T10:00:00.").is_none());
+        // Found by fuzzing: a signed year parsed, and printed as invalid RFC 3339.
+        assert!(parse_timestamp("-2013-12-02T01:54:59.25052").is_none());
+        assert!(parse_timestamp("+12013-12-02T01:54:59").is_none());
         assert_eq!(
             parse_timestamp("2026-11-20T10:00:00Z")
                 .unwrap()

@@ -542,11 +542,32 @@ pub async fn issuer_for_authorization_endpoint(
         let Ok(doc) = resp.json::<serde_json::Value>().await else {
             continue;
         };
-        if doc["authorization_endpoint"].as_str() == Some(auth_endpoint) {
-            return doc["issuer"].as_str().map(str::to_string);
+        if let Some(issuer) = issuer_naming(&doc, auth_endpoint) {
+            return Some(issuer);
         }
     }
     None
+}
+
+/// The `issuer` of a discovery document, if it names `auth_endpoint` as its
+/// authorization endpoint.
+pub fn issuer_naming(doc: &serde_json::Value, auth_endpoint: &str) -> Option<String> {
+    if doc["authorization_endpoint"].as_str() == Some(auth_endpoint) {
+        return doc["issuer"].as_str().map(str::to_string);
+    }
+    None
+}
+
+/// The key ids of a JWKS document (`{"keys":[{"kid":…},…]}`); keys without one are left out.
+pub fn key_ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["keys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k["kid"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Fetches `{issuer}/.well-known/jwks.json` — the one place the server reads keys from
@@ -569,14 +590,7 @@ pub async fn server_visible_key_ids(issuer: &str, net: &NetConfig) -> Result<Vec
         .json()
         .await
         .map_err(|e| format!("{url} is not a key set: {e}"))?;
-    Ok(doc["keys"]
-        .as_array()
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|k| k["kid"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(key_ids(&doc))
 }
 
 fn urlencode(s: &str) -> String {

@@ -140,7 +140,7 @@ async fn status(ctx: &mut Context) -> Result<(), CliError> {
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let text: String = lines
         .iter()
-        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .map(|(k, v)| format!("{k:<width$}  {}\n", crate::output::printable(v)))
         .collect();
     ctx.io.out(&text)
 }

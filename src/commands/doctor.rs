@@ -300,7 +300,11 @@ fn report(ctx: &Context, checks: Vec<Check>) -> Result<(), CliError> {
                 "fail" => ctx.io.paint_out(Style::Red, "✗"),
                 _ => ctx.io.paint_out(Style::Dim, "-"),
             };
-            text.push_str(&format!("{mark} {:<15} {}\n", c.check, c.detail));
+            text.push_str(&format!(
+                "{mark} {:<15} {}\n",
+                c.check,
+                crate::output::printable(&c.detail)
+            ));
             if let Some(f) = &c.fix
                 && c.status != "ok"
             {

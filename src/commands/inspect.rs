@@ -73,7 +73,7 @@ pub async fn run(ctx: &mut Context, args: InspectArgs) -> Result<(), CliError> {
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let text: String = lines
         .iter()
-        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .map(|(k, v)| format!("{k:<width$}  {}\n", output::printable(v)))
         .collect();
     ctx.io.out(&text)?;
     ctx.io.note(

@@ -435,13 +435,17 @@ impl<'a> TerminalPrompter<'a> {
 
 impl Prompter for TerminalPrompter<'_> {
     fn device_code(&self, verification_uri: &str, complete: Option<&str>, user_code: &str) {
-        let code = self.io.paint_err(Style::Bold, user_code);
+        // The code and URLs come from the identity provider: never raw to the terminal.
+        use crate::output::printable;
+        let code = self.io.paint_err(Style::Bold, &printable(user_code));
+        let verification_uri = printable(verification_uri);
         // Shown even with -q: without it, sign-in cannot finish.
         self.io
             .always(&format!("First copy your one-time code: {code}"));
         match complete {
             Some(c) => self.io.always(&format!(
-                "Then open {verification_uri} and enter it, or open {c}"
+                "Then open {verification_uri} and enter it, or open {}",
+                printable(c)
             )),
             None => self
                 .io
@@ -462,7 +466,8 @@ impl Prompter for TerminalPrompter<'_> {
             self.io
                 .always("Open this URL in a browser on this machine to sign in:");
         }
-        self.io.always(&format!("  {url}"));
+        self.io
+            .always(&format!("  {}", crate::output::printable(url)));
     }
 
     fn waiting(&self, message: &str) {

@@ -73,7 +73,8 @@ pub fn parse_link(input: &str) -> Result<(Option<String>, String), CliError> {
         if let Some(p) = url.port() {
             base.push_str(&format!(":{p}"));
         }
-        base.push_str(prefix);
+        // `…//invitations/accept/…` leaves a trailing slash; bases never end in one.
+        base.push_str(prefix.trim_end_matches('/'));
         return Ok((Some(base), token.to_string()));
     }
     if is_token(s) {
@@ -200,6 +201,9 @@ mod tests {
         let (b, tok) = parse_link(t).unwrap();
         assert!(b.is_none());
         assert_eq!(tok, t);
+        // Found by fuzzing: a doubled slash left the base with a trailing one.
+        let (b, _) = parse_link(&format!("http://h:8080/nebul//invitations/accept/{t}")).unwrap();
+        assert_eq!(b.as_deref(), Some("http://h:8080/nebul"));
         assert!(parse_link("https://n.example.com/other/x").is_err());
         assert!(parse_link("not a token!").is_err());
     }

@@ -193,6 +193,11 @@ const CSV_HEADER: &str = "id,email,network_id,network_name,role,can_manage_nodes
 /// A TSV or CSV field: CSV quotes what needs it; TSV has no quoting, so tabs and
 /// line breaks become spaces.
 fn field(csv: bool, s: &str) -> std::borrow::Cow<'_, str> {
+    // Server text never reaches a terminal raw (control characters, bidi overrides).
+    let s = match super::printable(s) {
+        std::borrow::Cow::Borrowed(b) => b,
+        std::borrow::Cow::Owned(o) => return field(csv, &o).into_owned().into(),
+    };
     if csv {
         if s.contains([',', '"', '\n', '\r']) {
             csv_field(s).into()
@@ -279,16 +284,10 @@ fn cells(row: &Row<'_>, now: DateTime<Utc>, out: &mut [String; 9]) {
     out[8].push_str(&time::relative(row.created_at, now));
 }
 
-/// Control characters would move the cursor and break the columns.
+/// Control characters would move the cursor and break the columns: server text is shown
+/// escaped (see `output::printable`).
 fn push_clean(out: &mut String, s: &str) {
-    if s.chars().any(char::is_control) {
-        out.extend(
-            s.chars()
-                .map(|c| if c.is_control() { '\u{FFFD}' } else { c }),
-        );
-    } else {
-        out.push_str(s);
-    }
+    out.push_str(&super::printable(s));
 }
 
 fn width(s: &str) -> usize {

@@ -1,13 +1,18 @@
 //! Rendering: tables for people (comfy-table, relative times), and TSV, CSV, JSON and
 //! NDJSON for scripts (RFC 3339 UTC times). Knows nothing of HTTP: it renders models.
 //!
-//! JSON field names are stable and documented in docs/json.md.
+//! JSON field names are stable and documented in docs/json.md. Server text shown to
+//! people (tables, TSV, CSV, `show`) goes through [`printable`]; JSON keeps it exact.
 
 pub mod batch;
+pub mod errors;
 pub mod jq;
 pub mod json;
 pub mod listing;
+pub mod printable;
 pub mod time;
+
+pub use printable::{needs_escape, printable, printable_lines};
 
 use chrono::{DateTime, Utc};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
@@ -118,15 +123,53 @@ fn terminal_width() -> Option<(u16, u16)> {
     Some((cols, 0))
 }
 
+/// A TSV field: tabs and line breaks inside it are escaped like every other control
+/// character, so a row stays one line of tab-separated fields.
 fn tsv_field(s: &str) -> String {
-    s.replace(['\t', '\n', '\r'], " ")
+    printable(s).into_owned()
 }
 
+/// A CSV field, quoted when needed. Control characters are escaped here too: CSV ends up
+/// on terminals as often as in spreadsheets, and `--json` has the exact values.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+    let s = printable(s);
+    if s.contains([',', '"']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
+    }
+}
+
+/// A table row: every cell is made printable.
+fn add_row(t: &mut Table, cells: Vec<Field<'_>>) {
+    t.add_row(cells.into_iter().map(|c| match c {
+        Field::Text(s) => printable(&s).into_owned(),
+    }));
+}
+
+/// A table cell: server text.
+enum Field<'a> {
+    Text(std::borrow::Cow<'a, str>),
+}
+
+impl From<String> for Field<'_> {
+    fn from(s: String) -> Self {
+        Field::Text(s.into())
+    }
+}
+
+impl<'a> From<&'a str> for Field<'a> {
+    fn from(s: &'a str) -> Self {
+        Field::Text(s.into())
+    }
+}
+
+/// The effective status, painted on a terminal; an unknown stored status is server text.
+fn status_text(io: &Io, status: &str) -> String {
+    let status = printable(status);
+    match status_style(&status) {
+        Some(s) => io.paint_out(s, &status),
+        None => status.into_owned(),
     }
 }
 
@@ -152,13 +195,16 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
         Format::Table => {
             let mut t = new_table(io, &["ID", "NAME", "SUBNET", "YOUR ROLE", "CREATED"]);
             for n in list {
-                t.add_row(vec![
-                    n.id.to_string(),
-                    n.name.clone(),
-                    n.subnet_cidr.clone().unwrap_or_else(|| "-".into()),
-                    n.role.clone().unwrap_or_else(|| "-".into()),
-                    time::relative(n.created_at, now),
-                ]);
+                add_row(
+                    &mut t,
+                    vec![
+                        n.id.to_string().into(),
+                        n.name.as_str().into(),
+                        n.subnet_cidr.as_deref().unwrap_or("-").into(),
+                        n.role.as_deref().unwrap_or("-").into(),
+                        time::relative(n.created_at, now).into(),
+                    ],
+                );
             }
             format!("{t}\n")
         }
@@ -193,12 +239,12 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
 /// One invitation, every field, as `key: value` lines for people.
 pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTime<Utc>) -> String {
     let status = i.effective_status(now);
-    let mut status_text = match status_style(status) {
-        Some(s) => io.paint_out(s, status),
-        None => status.to_string(),
-    };
+    let mut status_line = status_text(io, status);
     if status != i.status {
-        status_text.push_str(&format!(" (the server still stores {:?})", i.status));
+        status_line.push_str(&format!(
+            " (the server still stores \"{}\")",
+            printable(&i.status)
+        ));
     }
     let when = |t| {
         if io.stdout_tty {
@@ -223,7 +269,7 @@ pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTi
                 i.can_manage_firewall,
             ),
         ),
-        ("status", status_text),
+        ("status", status_line),
         ("expires", when(i.expires_at)),
         ("created", when(i.created_at)),
     ];
@@ -252,6 +298,12 @@ pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTi
     let mut out = String::new();
     for (k, v) in lines {
         let key = io.paint_out(Style::Bold, &format!("{k:<width$}"));
+        // The status line is painted by netinvite and already printable.
+        let v = if k == "status" {
+            v.into()
+        } else {
+            printable(&v)
+        };
         out.push_str(&format!("{key}  {v}\n"));
     }
     out
@@ -288,7 +340,8 @@ mod tests {
         );
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(tsv_field("a\tb"), "a b");
+        assert_eq!(tsv_field("a\tb"), "a\\tb");
+        assert_eq!(csv_field("x\x1b[2J,y"), "\"x\\x1b[2J,y\"");
         assert_eq!(permissions_text(true, false, true), "nodes,firewall");
     }
 }

@@ -8,6 +8,7 @@ mod bulk;
 mod create;
 mod errors;
 mod help;
+mod hostile;
 mod idp;
 mod invitee;
 mod jq;
