@@ -51,6 +51,14 @@ pub struct Global {
     #[arg(long, global = true, env = "NETINVITE_NO_INPUT", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_input: bool,
 
+    /// Seconds to wait for a connection to the server [default: 5]
+    #[arg(long, global = true, env = "NETINVITE_CONNECT_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
+    pub connect_timeout: Option<std::time::Duration>,
+
+    /// Seconds the server may stay silent, before or within an answer [default: 15; lists 60, writes 30]
+    #[arg(long, global = true, env = "NETINVITE_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
+
     /// When to use colour (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

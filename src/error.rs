@@ -5,7 +5,10 @@
 //! cancelled, 3 not found, 4 sign-in needed or expired, 5 permission denied, 6 conflict,
 //! 7 server unreachable or server error.
 
-use crate::api::{ApiError, Detail, KnownDetail, error::TransportKind};
+use std::time::Duration;
+
+use crate::api::retry::RETRY_AFTER_CAP;
+use crate::api::{ApiError, Detail, KnownDetail, Subject, error::TransportKind};
 
 pub const OK: u8 = 0;
 pub const FAILURE: u8 = 1;
@@ -146,18 +149,40 @@ pub enum CliError {
         url: String,
         message: String,
     },
+    /// The connection could not be opened: nothing reached the server.
     Unreachable {
         url: String,
         message: String,
+        attempts: u32,
+    },
+    /// The connection broke after the request may have been sent.
+    ConnectionLost {
+        url: String,
+        message: String,
+        attempts: u32,
     },
     Timeout {
         url: String,
+        which: WhichTimeout,
+        after: Duration,
+        attempts: u32,
     },
     ServerError {
         url: String,
         status: u16,
         detail: Option<String>,
         maybe_rate_limited: bool,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+        attempts: u32,
+    },
+    /// A write whose answer never came: the server may or may not have carried it out.
+    OutcomeUnknown {
+        /// What may have happened, e.g. "created an invitation for ana@example.com".
+        what: String,
+        /// The command that tells, e.g. "netinvite list --email ana@example.com".
+        check: String,
+        cause: Box<CliError>,
     },
     BadAnswer {
         url: String,
@@ -250,8 +275,10 @@ impl CliError {
             | TokenNotAccepted { .. } => AUTH,
             IssuerUnreachable { .. }
             | Unreachable { .. }
+            | ConnectionLost { .. }
             | Timeout { .. }
             | ServerError { .. }
+            | OutcomeUnknown { .. }
             | BadAnswer { .. }
             | NotNebula { .. } => SERVER,
             Rejected { .. }
@@ -268,12 +295,41 @@ impl CliError {
 
     /// Whether a write that failed this way may nevertheless have been carried out by the
     /// server (its answer was lost): such a create or revoke must be looked up, never
-    /// blindly sent again.
+    /// blindly sent again. A connection that could not be opened sent nothing: `false`.
     pub fn write_outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            CliError::Timeout { .. } | CliError::Unreachable { .. }
-        )
+        match self {
+            CliError::ConnectionLost { .. } | CliError::OutcomeUnknown { .. } => true,
+            CliError::Timeout { which, .. } => *which != WhichTimeout::Connect,
+            CliError::Item { inner, .. } => inner.write_outcome_unknown(),
+            _ => false,
+        }
+    }
+
+    /// A create whose answer was lost (`cause` is that failure).
+    pub fn create_outcome_unknown(cause: CliError, email: &str) -> Self {
+        CliError::OutcomeUnknown {
+            what: format!("created the invitation for {email}"),
+            check: format!("netinvite list --email {email}"),
+            cause: Box::new(cause),
+        }
+    }
+
+    /// A revoke whose answer was lost.
+    pub fn revoke_outcome_unknown(cause: CliError, id: i64) -> Self {
+        CliError::OutcomeUnknown {
+            what: format!("revoked invitation {id}"),
+            check: format!("netinvite show {id}"),
+            cause: Box::new(cause),
+        }
+    }
+
+    /// A resend whose answer was lost (never repeated: it sends an email).
+    pub fn resend_outcome_unknown(cause: CliError, id: i64) -> Self {
+        CliError::OutcomeUnknown {
+            what: format!("sent the email of invitation {id} again"),
+            check: format!("netinvite show {id}"),
+            cause: Box::new(cause),
+        }
     }
 
     /// A stable, machine-readable name (the `code` field of JSON errors).
@@ -321,7 +377,9 @@ impl CliError {
             TokenNotAccepted { .. } => "token_not_accepted",
             IssuerUnreachable { .. } => "issuer_unreachable",
             Unreachable { .. } => "server_unreachable",
+            ConnectionLost { .. } => "connection_lost",
             Timeout { .. } => "timeout",
+            OutcomeUnknown { .. } => "outcome_unknown",
             ServerError { .. } => "server_error",
             BadAnswer { .. } => "bad_answer",
             NotNebula { .. } => "not_nebula_commander",
@@ -430,17 +488,49 @@ impl CliError {
             ),
             TokenNotAccepted { server } => format!("{server} does not accept the token from the identity provider"),
             IssuerUnreachable { url, message } => format!("cannot reach the identity provider {url}: {message}"),
-            Unreachable { url, message } => format!("cannot reach {url}: {message}"),
-            Timeout { url } => format!("{url} did not answer in time"),
+            Unreachable { url, message, attempts } => {
+                format!("cannot reach {url}: {message}{}", tries(*attempts))
+            }
+            ConnectionLost { url, message, attempts } => format!(
+                "the connection to {url} broke before the whole answer arrived: {message}{}",
+                tries(*attempts)
+            ),
+            Timeout { url, which, after, attempts } => {
+                let secs = seconds(*after);
+                let what = match which {
+                    WhichTimeout::Connect => format!("could not connect to {url} within {secs} (connect timeout)"),
+                    WhichTimeout::Read => format!("no answer from {url} within {secs} (read timeout)"),
+                    WhichTimeout::Deadline => format!(
+                        "the answer from {url} did not complete within {secs} (deadline: twice the read timeout)"
+                    ),
+                };
+                format!("{what}{}", tries(*attempts))
+            }
             ServerError {
                 url,
                 status,
                 detail,
+                retry_after,
+                attempts,
                 ..
-            } => match detail {
-                Some(d) => format!("the server failed ({status}) on {url}: {d}"),
-                None => format!("the server failed ({status}) on {url}"),
-            },
+            } => {
+                let mut m = match detail {
+                    Some(d) => format!("the server failed ({status}) on {url}: {d}"),
+                    None => format!("the server failed ({status}) on {url}"),
+                };
+                match retry_after {
+                    Some(d) if *d > RETRY_AFTER_CAP => m.push_str(&format!(
+                        "; it asked to wait {} before trying again",
+                        seconds(*d)
+                    )),
+                    _ => m.push_str(&tries(*attempts)),
+                }
+                m
+            }
+            OutcomeUnknown { what, cause, .. } => format!(
+                "{}; the server may or may not have {what}",
+                cause.message()
+            ),
             BadAnswer { url, message } => {
                 format!("unexpected answer from {url}: {message}")
             }
@@ -484,7 +574,7 @@ impl CliError {
             ProfileNotFound { known, .. } if !known.is_empty() => {
                 vec![format!("profiles: {}", known.join(", "))]
             }
-            Item { inner, .. } => inner.details(),
+            Item { inner, .. } | OutcomeUnknown { cause: inner, .. } => inner.details(),
             RevokeNeedsForce { status, .. } if status == "accepted" => vec![
                 "revoking an accepted invitation only marks it revoked: the person stays a member of the network with the access it granted".into(),
             ],
@@ -570,7 +660,19 @@ impl CliError {
             Unreachable { .. } => {
                 "check the server URL and your network; `netinvite doctor` runs the checks".into()
             }
-            Timeout { .. } => "try again; NETINVITE_HTTP_TIMEOUT=SECONDS allows a slower server".into(),
+            ConnectionLost { .. } => "try again; `netinvite doctor` checks the server and the path to it".into(),
+            Timeout { which: WhichTimeout::Connect, .. } => {
+                "check the server URL and your network; --connect-timeout SECONDS (or NETINVITE_CONNECT_TIMEOUT, or `netinvite config set connect-timeout`) allows a slower connection".into()
+            }
+            Timeout { .. } => {
+                "a slow server needs a longer read timeout: --timeout SECONDS (or NETINVITE_TIMEOUT, or `netinvite config set timeout`)".into()
+            }
+            ServerError { retry_after: Some(d), .. } if *d > RETRY_AFTER_CAP => {
+                format!("the server is busy or down for maintenance; try again in {}", seconds(*d))
+            }
+            OutcomeUnknown { check, .. } => {
+                format!("check with `{check}` before trying again, so that nothing happens twice")
+            }
             ServerError {
                 maybe_rate_limited: true,
                 ..
@@ -591,16 +693,44 @@ impl CliError {
     /// Maps an API error with no more context than the server gave.
     pub fn from_api(e: ApiError, server: &str) -> Self {
         match e {
-            ApiError::Transport { url, message, kind } => match kind {
-                TransportKind::Timeout => CliError::Timeout { url },
-                _ => CliError::Unreachable { url, message },
-            },
+            ApiError::Transport {
+                url,
+                message,
+                kind,
+                after,
+                attempts,
+            } => {
+                let timeout = |which| CliError::Timeout {
+                    url: url.clone(),
+                    which,
+                    after: after.unwrap_or_default(),
+                    attempts,
+                };
+                match kind {
+                    TransportKind::ConnectTimeout => timeout(WhichTimeout::Connect),
+                    TransportKind::ReadTimeout => timeout(WhichTimeout::Read),
+                    TransportKind::Deadline => timeout(WhichTimeout::Deadline),
+                    TransportKind::Dropped => CliError::ConnectionLost {
+                        url,
+                        message,
+                        attempts,
+                    },
+                    TransportKind::Connect | TransportKind::Other => CliError::Unreachable {
+                        url,
+                        message,
+                        attempts,
+                    },
+                }
+            }
             ApiError::Decode { url, message, .. } => CliError::BadAnswer { url, message },
             ApiError::Status {
                 url,
                 status,
                 detail,
                 location,
+                retry_after,
+                attempts,
+                subject,
                 ..
             } => {
                 let known = match &detail {
@@ -616,9 +746,13 @@ impl CliError {
                     (403, _) => CliError::PermissionDenied {
                         detail: text.unwrap_or_else(|| "forbidden".into()),
                     },
-                    (404, Some(KnownDetail::InvitationNotFound)) => {
-                        CliError::InvitationTokenNotFound
-                    }
+                    (404, Some(KnownDetail::InvitationNotFound)) => match subject {
+                        Subject::Invitation(id) => CliError::InvitationNotFound { id },
+                        Subject::Link => CliError::InvitationTokenNotFound,
+                        Subject::None => CliError::NotFound {
+                            detail: "Invitation not found".into(),
+                        },
+                    },
                     (404, Some(KnownDetail::Other(d))) if d == "Not Found" => CliError::BadAnswer {
                         url,
                         message: "404 Not Found: this server has no such API path (is it Nebula Commander?)".into(),
@@ -646,6 +780,8 @@ impl CliError {
                         status,
                         detail: text,
                         maybe_rate_limited: false,
+                        retry_after,
+                        attempts,
                     },
                     (_, _) => CliError::Rejected {
                         status,
@@ -667,12 +803,16 @@ impl CliError {
                 url,
                 status: 500,
                 detail,
+                retry_after,
+                attempts,
                 ..
             } => CliError::ServerError {
                 url,
                 status: 500,
                 detail,
                 maybe_rate_limited: true,
+                retry_after,
+                attempts,
             },
             other => other,
         }
@@ -697,6 +837,40 @@ pub fn validation_lines(detail: &Detail) -> Vec<String> {
             .map(|i| format!("{}: {}", i.field(), i.msg))
             .collect(),
         other => detail_text(other).into_iter().collect(),
+    }
+}
+
+/// The complaint about a timeout value that is not a usable number of seconds.
+pub fn invalid_seconds(input: &str) -> String {
+    format!(
+        "{input:?} is not a usable number of seconds: expected a number greater than 0 and at most 86400, e.g. 15 or 0.5"
+    )
+}
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhichTimeout {
+    Connect,
+    Read,
+    Deadline,
+}
+
+/// " (after 3 attempts)" when the request was retried.
+fn tries(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// "15 s", "0.5 s".
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
     }
 }
 
@@ -731,6 +905,9 @@ mod tests {
                 detail: Detail::Message("Not authenticated".into()),
                 www_authenticate: true,
                 location: None,
+                retry_after: None,
+                attempts: 1,
+                subject: Subject::None,
             },
             "http://x",
         );
@@ -751,6 +928,9 @@ mod tests {
                 }]),
                 www_authenticate: false,
                 location: None,
+                retry_after: None,
+                attempts: 1,
+                subject: Subject::None,
             },
             "s",
         );
@@ -769,6 +949,9 @@ mod tests {
                 detail: Detail::Text("502 Bad Gateway".into()),
                 www_authenticate: false,
                 location: None,
+                retry_after: None,
+                attempts: 1,
+                subject: Subject::None,
             },
             "s",
         );

@@ -96,21 +96,51 @@ impl KnownDetail {
     }
 }
 
-/// How a request failed before an answer came.
+/// How a request failed before a whole answer came.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TransportKind {
+    /// The connection could not be opened: nothing was sent.
     Connect,
-    Timeout,
+    /// Opening the connection took longer than the connect timeout: nothing was sent.
+    ConnectTimeout,
+    /// The connection was reset or closed after the request may have been sent.
+    Dropped,
+    /// The server was silent for longer than the read timeout.
+    ReadTimeout,
+    /// The answer did not complete within the attempt's deadline.
+    Deadline,
     Other,
+}
+
+impl TransportKind {
+    /// Whether the request may have reached the server (a write may have happened).
+    pub fn may_have_been_sent(self) -> bool {
+        !matches!(self, Self::Connect | Self::ConnectTimeout | Self::Other)
+    }
+}
+
+/// What a request was about, so that a 404 can name it (an invitation id is not a link).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Subject {
+    #[default]
+    None,
+    /// An invitation by id (resend, revoke).
+    Invitation(i64),
+    /// An invitation by the token of its link (preview, accept).
+    Link,
 }
 
 #[derive(Debug, Clone)]
 pub enum ApiError {
-    /// No answer: connection refused, DNS, TLS, timeout.
+    /// No (whole) answer: connection refused, DNS, TLS, reset, timeout.
     Transport {
         url: String,
         message: String,
         kind: TransportKind,
+        /// The timeout that fired, for the timeout kinds.
+        after: Option<std::time::Duration>,
+        /// Attempts made, this one included.
+        attempts: u32,
     },
     /// An answer with a non-2xx status.
     Status {
@@ -119,6 +149,10 @@ pub enum ApiError {
         detail: Detail,
         www_authenticate: bool,
         location: Option<String>,
+        /// The server's `Retry-After`, parsed.
+        retry_after: Option<std::time::Duration>,
+        attempts: u32,
+        subject: Subject,
     },
     /// A 2xx answer whose body is not what the contract says.
     Decode {
@@ -129,18 +163,29 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn transport(url: &str, e: &reqwest::Error) -> Self {
-        let kind = if e.is_timeout() {
-            TransportKind::Timeout
+    /// Classifies a reqwest failure. reqwest marks connector failures (refused, DNS, TLS,
+    /// connect timeout) as `is_connect`; any other failure of a built request happened
+    /// after it may have been written, so it counts as a dropped connection.
+    pub(crate) fn transport(
+        url: &str,
+        e: &reqwest::Error,
+        connect_timeout: std::time::Duration,
+    ) -> Self {
+        let (kind, after) = if e.is_connect() && e.is_timeout() {
+            (TransportKind::ConnectTimeout, Some(connect_timeout))
         } else if e.is_connect() {
-            TransportKind::Connect
+            (TransportKind::Connect, None)
+        } else if e.is_builder() {
+            (TransportKind::Other, None)
         } else {
-            TransportKind::Other
+            (TransportKind::Dropped, None)
         };
         Self::Transport {
             url: url.to_string(),
             message: chain(e),
             kind,
+            after,
+            attempts: 1,
         }
     }
 
@@ -159,6 +204,23 @@ impl ApiError {
             detail,
             www_authenticate,
             location,
+            retry_after: None,
+            attempts: 1,
+            subject: Subject::None,
+        }
+    }
+
+    /// Attempts made before this error was final.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Transport { attempts, .. } | Self::Status { attempts, .. } => *attempts,
+            Self::Decode { .. } => 1,
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, n: u32) {
+        if let Self::Transport { attempts, .. } | Self::Status { attempts, .. } = self {
+            *attempts = n;
         }
     }
 

@@ -42,6 +42,10 @@ pub enum Key {
     ClientId,
     /// Which OIDC token is sent: id-token or access-token
     Bearer,
+    /// Seconds to wait for a connection to the server
+    ConnectTimeout,
+    /// Seconds the server may stay silent, before or within an answer
+    Timeout,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +126,7 @@ fn list(ctx: &Context) -> Result<(), CliError> {
 fn show(ctx: &Context) -> Result<(), CliError> {
     let sel = ctx.select()?;
     let store = ctx.store(&sel);
+    let timeouts = ctx.timeouts(Some(&sel.profile))?;
     let v = serde_json::json!({
         "config_file": ctx.config.path().display().to_string(),
         "profile": sel.name,
@@ -134,6 +139,8 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         "client_id": sel.profile.client_id,
         "bearer": crate::auth::bearer_kind(&sel.profile),
         "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
+        "connect_timeout": timeouts.connect.as_secs_f64(),
+        "timeout": timeouts.read.map(|d| d.as_secs_f64()),
     });
     if ctx.io.json {
         return ctx.io.out(&to_pretty(&v));
@@ -154,8 +161,20 @@ fn show(ctx: &Context) -> Result<(), CliError> {
             "client_id",
             "bearer",
             "token_env_override",
+            "connect_timeout",
+            "timeout",
         ] {
             let val = match map.get(key) {
+                Some(serde_json::Value::Null) if key == "timeout" => {
+                    use crate::api::Kind;
+                    let d = |k: Kind| k.default_read_timeout().as_secs();
+                    format!(
+                        "per request: {} s, lists {} s, writes {} s",
+                        d(Kind::Read),
+                        d(Kind::List),
+                        d(Kind::Write)
+                    )
+                }
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Null) | None => "-".into(),
                 Some(other) => other.to_string(),
@@ -164,6 +183,16 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         }
     }
     ctx.io.out(&text)
+}
+
+/// A timeout value for the profile, checked as the flags check theirs.
+fn seconds(v: &str) -> Result<f64, CliError> {
+    crate::config::parse_seconds(v)
+        .map(|d| d.as_secs_f64())
+        .map_err(|message| CliError::Usage {
+            message,
+            hint: Some("e.g. `netinvite config set timeout 30`".into()),
+        })
 }
 
 fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliError> {
@@ -196,6 +225,8 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
                 })
                 .transpose()?
         }
+        Key::ConnectTimeout => p.connect_timeout = value.map(|v| seconds(&v)).transpose()?,
+        Key::Timeout => p.timeout = value.map(|v| seconds(&v)).transpose()?,
     }
     // The fast copy holds the bearer chosen by the old settings.
     crate::auth::cache::remove(&crate::auth::cache_key(&sel.name, &sel.profile));

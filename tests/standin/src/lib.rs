@@ -204,6 +204,28 @@ pub enum FaultKind {
     MalformedJson,
     /// `200` with valid JSON of a shape no endpoint returns.
     WrongShape,
+    /// An answer with this status, a plain-text body and, when given, a
+    /// `Retry-After` header (seconds or an HTTP date, sent as is), like a
+    /// proxy or a server in maintenance. The backend never sees the request.
+    Status {
+        code: u16,
+        retry_after: Option<String>,
+    },
+    /// The connection is reset (RST) without an answer; the backend never
+    /// sees the request. Logged with status 0.
+    ConnectionReset,
+    /// The connection is accepted and the request read, then nothing is ever
+    /// answered (until the server stops). Logged with status 0 when the
+    /// request arrives.
+    Stall,
+    /// The backend answers, and the headers and the first half of the body
+    /// are sent; then the connection goes silent (`Content-Length` promises
+    /// the rest).
+    StallMidBody,
+    /// The backend handles the request (a write happens), then the
+    /// connection is reset before any of the answer is sent. Logged with the
+    /// status the backend chose.
+    LostAnswer,
 }
 
 /// A fault to apply to requests before the backend logic sees them.
@@ -239,6 +261,9 @@ pub struct Request {
     pub path: String,
     pub query: Option<String>,
     pub had_authorization: bool,
+    /// The status answered (for [`FaultKind::LostAnswer`], the one the
+    /// backend chose but never sent); 0 when no handler ran and nothing was
+    /// answered ([`FaultKind::ConnectionReset`], [`FaultKind::Stall`]).
     pub status: u16,
 }
 

@@ -3,7 +3,10 @@
 //! Axum only provides the HTTP/1.1 server here; every request goes to one
 //! fallback handler that reproduces the backend's stack in order:
 //!
-//! 1. injected faults (a stand-in for a flaky proxy in front of the backend);
+//! 1. injected faults (a stand-in for a flaky proxy or network in front of the
+//!    backend): canned answers, delays, and faults of the connection itself
+//!    (reset, stall, lost answer), for which every connection is accepted
+//!    through [`FaultListener`] so that a handler can kill its own connection;
 //! 2. the rate-limit middleware, which sees every method before routing;
 //! 3. with an embedded issuer, paths under `/oidc` go to it (`oidc/endpoints.rs`):
 //!    it is a separate service that merely shares the port;
@@ -20,6 +23,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -172,6 +176,14 @@ pub(crate) enum Reply {
         headers: Vec<(&'static str, String)>,
         body: Vec<u8>,
     },
+    /// Faults of the connection: reset it without an answer.
+    Drop,
+    /// Never answer.
+    Stall,
+    /// The backend's answer, which is then lost (the connection is reset).
+    Lost(Box<Reply>),
+    /// The backend's answer, of which only the first half is ever sent.
+    HalfThenSilence(Box<Reply>),
 }
 
 impl Reply {
@@ -216,11 +228,20 @@ impl Reply {
             | Reply::Redirect { status, .. } => *status,
             Reply::NoContent => 204,
             Reply::ServerError => 500,
+            Reply::Drop | Reply::Stall => 0,
+            Reply::Lost(inner) | Reply::HalfThenSilence(inner) => inner.status(),
         }
     }
 
     fn into_response(self) -> Response<Body> {
         let status = self.status();
+        match self {
+            // The connection is gone by the time hyper writes this.
+            Reply::Drop | Reply::Stall => return Response::new(Body::empty()),
+            // `handle` sends only half of it.
+            Reply::Lost(inner) | Reply::HalfThenSilence(inner) => return inner.into_response(),
+            _ => {}
+        }
         let mut headers = HeaderMap::new();
         if let Reply::Http {
             headers: given,
@@ -292,6 +313,9 @@ impl Reply {
             }
             // Answered above.
             Reply::Http { body, .. } => Body::from(body),
+            Reply::Drop | Reply::Stall | Reply::Lost(_) | Reply::HalfThenSilence(_) => {
+                Body::empty()
+            }
         };
         let mut response = Response::new(body);
         *response.status_mut() =
@@ -549,14 +573,14 @@ fn latin1(v: &HeaderValue) -> String {
 
 async fn handle(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
     req: axum::extract::Request,
 ) -> Response<Body> {
     let method = req.method().as_str().to_string();
     let raw_path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
-    let reply = dispatch(&app, peer.ip(), req).await;
+    let reply = dispatch(&app, conn.peer.ip(), req).await;
     let status = reply.status();
     if app.opts.log_requests {
         eprintln!("{method} {raw_path} {status}");
@@ -580,18 +604,38 @@ async fn handle(
             status,
         });
     }
+    match reply {
+        Reply::Drop | Reply::Lost(_) => conn.kill(),
+        Reply::Stall => std::future::pending::<()>().await,
+        Reply::HalfThenSilence(inner) => return half_then_silence(inner.into_response()).await,
+        _ => {}
+    }
     reply.into_response()
 }
 
+/// Injected faults first, then the backend.
 async fn dispatch(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> Reply {
     let method = req.method().as_str().to_string();
     let raw_path = req.uri().path().to_string();
-    if let Some(kind) = app.take_fault(&method, &raw_path) {
-        match kind {
-            FaultKind::Delay(d) => tokio::time::sleep(d).await,
-            other => return fault_reply(&other),
+    match app.take_fault(&method, &raw_path) {
+        None => backend(app, peer, req).await,
+        Some(FaultKind::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            backend(app, peer, req).await
         }
+        Some(FaultKind::ConnectionReset) => Reply::Drop,
+        Some(FaultKind::Stall) => Reply::Stall,
+        Some(FaultKind::LostAnswer) => Reply::Lost(Box::new(backend(app, peer, req).await)),
+        Some(FaultKind::StallMidBody) => {
+            Reply::HalfThenSilence(Box::new(backend(app, peer, req).await))
+        }
+        Some(other) => fault_reply(&other),
     }
+}
+
+async fn backend(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> Reply {
+    let method = req.method().as_str().to_string();
+    let raw_path = req.uri().path().to_string();
     let path = percent_decode(&raw_path);
     let limited = app.limits().into_iter().find(|l| l.matches(&path));
     if let Some(limit) = limited
@@ -705,8 +749,163 @@ fn fault_reply(kind: &FaultKind) -> Reply {
             server: "uvicorn",
             vary: true,
         },
+        FaultKind::Status { code, retry_after } => {
+            let reason = StatusCode::from_u16(*code)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("Error");
+            let mut headers = vec![
+                ("server", "nginx/1.24.0".to_string()),
+                ("content-type", "text/plain".to_string()),
+            ];
+            if let Some(v) = retry_after {
+                headers.push(("retry-after", v.clone()));
+            }
+            Reply::Http {
+                status: *code,
+                headers,
+                body: reason.as_bytes().to_vec(),
+            }
+        }
         // Handled before the reply is chosen.
-        FaultKind::Delay(_) => Reply::ServerError,
+        FaultKind::Delay(_)
+        | FaultKind::ConnectionReset
+        | FaultKind::Stall
+        | FaultKind::StallMidBody
+        | FaultKind::LostAnswer => Reply::ServerError,
+    }
+}
+
+/// Sends the head and the first half of `response`'s body, with a
+/// `Content-Length` for all of it, and then nothing more.
+async fn half_then_silence(response: Response<Body>) -> Response<Body> {
+    use futures_util::StreamExt;
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let half = bytes.slice(..bytes.len() / 2);
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) })
+        .chain(futures_util::stream::pending());
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Accepts connections as a `TcpListener` does, wrapping each in a
+/// [`Killable`] stream whose switch the request handlers can reach through
+/// [`Conn`].
+pub(crate) struct FaultListener(pub tokio::net::TcpListener);
+
+impl axum::serve::Listener for FaultListener {
+    type Io = Killable;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (io, addr) = axum::serve::Listener::accept(&mut self.0).await;
+        (
+            Killable {
+                inner: io,
+                killed: Arc::new(AtomicBool::new(false)),
+            },
+            addr,
+        )
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+/// A connection that a handler can kill: once killed, every read and write
+/// fails, so hyper drops it, and the socket is closed with a reset
+/// (`SO_LINGER` 0) rather than an orderly FIN.
+pub(crate) struct Killable {
+    inner: tokio::net::TcpStream,
+    killed: Arc<AtomicBool>,
+}
+
+impl Killable {
+    fn check(&self) -> std::io::Result<()> {
+        if self.killed.load(Ordering::SeqCst) {
+            // A zero linger does not block; it makes the close a reset.
+            #[allow(deprecated)]
+            let _ = self.inner.set_linger(Some(Duration::ZERO));
+            return Err(std::io::ErrorKind::ConnectionReset.into());
+        }
+        Ok(())
+    }
+}
+
+impl tokio::io::AsyncRead for Killable {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Killable {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// What a handler knows of its connection: the peer, and the switch that
+/// kills it.
+#[derive(Clone)]
+pub(crate) struct Conn {
+    pub peer: SocketAddr,
+    killed: Arc<AtomicBool>,
+}
+
+impl Conn {
+    fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, FaultListener>>
+    for Conn
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, FaultListener>) -> Self {
+        Conn {
+            peer: *stream.remote_addr(),
+            killed: stream.io().killed.clone(),
+        }
     }
 }
 
@@ -720,8 +919,8 @@ pub(crate) async fn serve(
     let router = Router::new().fallback(handle).with_state(app);
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        FaultListener(listener),
+        router.into_make_service_with_connect_info::<Conn>(),
     )
     .with_graceful_shutdown(async move {
         let _ = stop_rx.wait_for(|stop| *stop).await;
