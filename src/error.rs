@@ -866,12 +866,8 @@ fn tries(attempts: u32) -> String {
 
 /// "15 s", "0.5 s".
 fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
-    }
+    let s = format!("{:.2}", d.as_secs_f64());
+    format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
 }
 
 fn shorten(s: &str, max: usize) -> String {

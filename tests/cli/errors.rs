@@ -31,7 +31,12 @@ fn a_plain_500_is_exit_7() {
 #[test]
 fn an_html_502_from_a_proxy_is_readable() {
     let w = World::signed_in();
-    fault(&w, "/api/invitations", FaultKind::HtmlBadGateway);
+    w.server.inject(Fault {
+        method: None,
+        path_prefix: "/api/invitations".into(),
+        kind: FaultKind::HtmlBadGateway,
+        times: 0,
+    });
     let out = w.run(&["list"]).code(7).stdout_empty();
     assert!(out.stderr.contains("502"), "{}", out.stderr);
     assert!(!out.stderr.contains("<html"), "no raw HTML: {}", out.stderr);
@@ -52,15 +57,18 @@ fn a_malformed_body_is_exit_7() {
 #[test]
 fn a_slow_server_times_out() {
     let w = World::signed_in();
-    fault(
-        &w,
-        "/api/invitations",
-        FaultKind::Delay(std::time::Duration::from_secs(5)),
-    );
+    w.server.inject(Fault {
+        method: None,
+        path_prefix: "/api/invitations".into(),
+        kind: FaultKind::Delay(std::time::Duration::from_secs(5)),
+        times: 0,
+    });
     w.run_with(&["list"], &[("NETINVITE_HTTP_TIMEOUT", "0.5")], None)
         .code(7)
         .stdout_empty()
-        .stderr_has("did not answer in time");
+        .stderr_has("no answer from")
+        .stderr_has("within 0.5 s (read timeout)")
+        .stderr_has("(after 2 attempts)");
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod create;
 mod errors;
+mod faults;
 mod help;
 mod idp;
 mod invitee;
