@@ -954,4 +954,86 @@ mod tests {
         assert_eq!(e.exit_code(), SERVER);
         assert!(e.message().contains("502 Bad Gateway"));
     }
+
+    fn not_found(subject: Subject) -> CliError {
+        CliError::from_api(
+            ApiError::Status {
+                url: "u".into(),
+                status: 404,
+                detail: Detail::Message("Invitation not found".into()),
+                www_authenticate: false,
+                location: None,
+                retry_after: None,
+                attempts: 1,
+                subject,
+            },
+            "s",
+        )
+    }
+
+    #[test]
+    fn a_404_names_what_was_asked_for() {
+        assert_eq!(
+            not_found(Subject::Invitation(42)).message(),
+            "invitation 42 not found"
+        );
+        assert_eq!(
+            not_found(Subject::Link).message(),
+            "no invitation has this token"
+        );
+        assert_eq!(not_found(Subject::None).code(), "not_found");
+        for s in [Subject::Invitation(1), Subject::Link, Subject::None] {
+            assert_eq!(not_found(s).exit_code(), NOT_FOUND);
+        }
+    }
+
+    fn transport(kind: TransportKind) -> CliError {
+        CliError::from_api(
+            ApiError::Transport {
+                url: "http://x/api".into(),
+                message: "boom".into(),
+                kind,
+                after: Some(Duration::from_millis(1500)),
+                attempts: 2,
+            },
+            "s",
+        )
+    }
+
+    #[test]
+    fn only_failures_after_sending_leave_a_write_unknown() {
+        assert!(!transport(TransportKind::Connect).write_outcome_unknown());
+        assert!(!transport(TransportKind::ConnectTimeout).write_outcome_unknown());
+        assert!(!transport(TransportKind::Other).write_outcome_unknown());
+        for k in [
+            TransportKind::Dropped,
+            TransportKind::ReadTimeout,
+            TransportKind::Deadline,
+        ] {
+            let e = transport(k);
+            assert!(e.write_outcome_unknown(), "{k:?}");
+            assert_eq!(e.exit_code(), SERVER);
+            let wrapped = CliError::revoke_outcome_unknown(e, 7);
+            assert!(wrapped.write_outcome_unknown());
+            assert_eq!(wrapped.code(), "outcome_unknown");
+            assert!(
+                wrapped
+                    .message()
+                    .ends_with("the server may or may not have revoked invitation 7")
+            );
+            assert!(wrapped.hint().unwrap().contains("netinvite show 7"));
+        }
+        assert_eq!(
+            transport(TransportKind::ReadTimeout).message(),
+            "no answer from http://x/api within 1.5 s (read timeout) (after 2 attempts)"
+        );
+        assert_eq!(
+            transport(TransportKind::Deadline).message(),
+            "the answer from http://x/api did not complete within 1.5 s (deadline: twice the read timeout) (after 2 attempts)"
+        );
+        assert_eq!(
+            transport(TransportKind::ConnectTimeout).message(),
+            "could not connect to http://x/api within 1.5 s (connect timeout) (after 2 attempts)"
+        );
+    }
 }

@@ -495,3 +495,64 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string()
 }
+
+#[test]
+fn a_connection_that_cannot_be_opened_in_time_is_a_connect_timeout() {
+    // A listener whose accept queue is full: the kernel drops further SYNs, so connecting
+    // hangs as it does to a host that drops packets.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    while held.len() < 1000 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)) {
+            Ok(s) => held.push(s),
+            Err(_) => break,
+        }
+    }
+    let w = World::new();
+    let url = format!("http://{addr}");
+    let started = std::time::Instant::now();
+    let out = w
+        .run_with(
+            &["list", "--json", "--connect-timeout", "0.3", "-v"],
+            &[("NETINVITE_TOKEN", "x"), ("NETINVITE_SERVER", &url)],
+            None,
+        )
+        .code(7)
+        .stdout_empty();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let e = out.json_error();
+    assert_eq!(e["code"], "timeout");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "could not connect to {url}/api/invitations within 0.3 s (connect timeout)"
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("(after 2 attempts)"), "{msg}");
+    assert!(e["hint"].as_str().unwrap().contains("--connect-timeout"));
+    assert!(
+        out.stderr.contains("connect timeout (0.3 s)"),
+        "{}",
+        out.stderr
+    );
+    drop(held);
+}
+
+#[test]
+fn a_connection_lost_on_every_attempt_says_so() {
+    let w = listed();
+    inject(&w, "GET", "/api/invitations", FaultKind::ConnectionReset, 0);
+    w.server.clear_requests();
+    let out = w.run(&["list", "--json"]).code(7).stdout_empty();
+    assert_eq!(attempts(&w, "GET", "/api/invitations"), 3);
+    let e = out.json_error();
+    assert_eq!(e["code"], "connection_lost");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/api/invitations broke before the whole answer arrived"),
+        "{msg}"
+    );
+    assert!(msg.contains("(after 3 attempts)"), "{msg}");
+}

@@ -1277,9 +1277,19 @@ fn status_faults_carry_retry_after() {
     assert_eq!(r.text(), "Service Unavailable");
     let r = get(&s, "/api", None);
     assert_eq!((r.status, r.header("retry-after")), (504, None));
+    s.inject(Fault::once(
+        FaultKind::Detail {
+            code: 404,
+            detail: "Invitation not found".into(),
+        },
+        "/api",
+    ));
+    let r = get(&s, "/api", None);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json(), json!({"detail": "Invitation not found"}));
     assert_eq!(get(&s, "/api", None).status, 200);
     let statuses: Vec<u16> = s.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![503, 504, 200]);
+    assert_eq!(statuses, vec![503, 504, 404, 200]);
 }
 
 #[test]

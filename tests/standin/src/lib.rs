@@ -211,6 +211,10 @@ pub enum FaultKind {
         code: u16,
         retry_after: Option<String>,
     },
+    /// `{"detail": detail}` with this status, as the backend's own
+    /// `HTTPException` answers (e.g. a 404 `Invitation not found` for an
+    /// invitation that vanished between a lookup and a revoke).
+    Detail { code: u16, detail: String },
     /// The connection is reset (RST) without an answer; the backend never
     /// sees the request. Logged with status 0.
     ConnectionReset,

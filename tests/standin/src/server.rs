@@ -749,6 +749,7 @@ fn fault_reply(kind: &FaultKind) -> Reply {
             server: "uvicorn",
             vary: true,
         },
+        FaultKind::Detail { code, detail } => Reply::detail(*code, detail),
         FaultKind::Status { code, retry_after } => {
             let reason = StatusCode::from_u16(*code)
                 .ok()
