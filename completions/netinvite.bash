@@ -95,7 +95,7 @@ _netinvite() {
 
     case "${cmd}" in
         netinvite)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -106,6 +106,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -121,7 +129,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd____hold__subcmd__clipboard)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +140,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -147,7 +163,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__accept)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +174,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -173,7 +197,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__auth)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version status token"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version status token"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +208,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +231,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,6 +242,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -225,7 +265,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__auth__subcmd__token)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +276,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -251,7 +299,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__completions)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +310,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -277,7 +333,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version list show use set unset"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version list show use set unset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,6 +344,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -303,7 +367,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__list)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,6 +378,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -329,7 +401,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version public-url issuer client-id bearer"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version public-url issuer client-id bearer connect-timeout timeout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +412,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -355,7 +435,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +446,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -381,7 +469,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version public-url issuer client-id bearer"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version public-url issuer client-id bearer connect-timeout timeout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -392,6 +480,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -407,7 +503,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__config__subcmd__use)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +514,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -433,7 +537,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__copy__subcmd__link)
-            opts="-p -n -q -v -h -V --print --network --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-p -n -q -v -h -V --print --network --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +559,14 @@ _netinvite() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -467,7 +579,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__create)
-            opts="-e -n -q -v -h -V --email --emails-from --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-e -n -q -v -h -V --email --emails-from --network --role --can-manage-nodes --can-invite-users --can-manage-firewall --expires-in --replace --keep-case --copy --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +621,14 @@ _netinvite() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -521,7 +641,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__doctor)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +652,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -547,7 +675,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__inspect)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -558,6 +686,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -573,7 +709,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__list)
-            opts="-s -n -e -q -v -h -V --status --network --email --limit --format --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-s -n -e -q -v -h -V --status --network --email --limit --format --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,6 +755,14 @@ _netinvite() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -631,7 +775,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__login)
-            opts="-q -v -h -V --with-token --insecure-storage --public-url --issuer --client-id --device --browser --bearer --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --with-token --insecure-storage --public-url --issuer --client-id --device --browser --bearer --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -661,6 +805,14 @@ _netinvite() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -673,7 +825,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__logout)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -684,6 +836,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -699,7 +859,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__networks)
-            opts="-q -v -h -V --format --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --format --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -717,6 +877,14 @@ _netinvite() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -729,13 +897,13 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__resend)
-            opts="-q -v -h -V --wait --timeout --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-q -v -h -V --wait --wait-timeout --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --timeout)
+                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -744,6 +912,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -759,7 +935,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__revoke)
-            opts="-y -q -v -h -V --yes --force --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-y -q -v -h -V --yes --force --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,6 +946,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -785,7 +969,7 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd__show)
-            opts="-n -q -v -h -V --network --server --profile --json --quiet --verbose --no-input --color --help --version"
+            opts="-n -q -v -h -V --network --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,6 +988,14 @@ _netinvite() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

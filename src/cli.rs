@@ -43,7 +43,7 @@ pub struct Global {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Show each request (method, URL, status, timing) on stderr; never a token
+    /// Show each request (method, URL, status, timing) and each retry on stderr; never a token
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
