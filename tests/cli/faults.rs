@@ -556,3 +556,71 @@ fn a_connection_lost_on_every_attempt_says_so() {
     );
     assert!(msg.contains("(after 3 attempts)"), "{msg}");
 }
+
+/// Stalls under each write: one attempt, exit 7, `outcome_unknown`, and on the server the
+/// write happened exactly when the backend ran (mid-body) and not at all otherwise.
+#[test]
+fn stalls_under_every_write_are_single_attempts() {
+    let w = World::signed_in();
+    for (n, (kind, backend_ran)) in [(FaultKind::Stall, false), (FaultKind::StallMidBody, true)]
+        .into_iter()
+        .enumerate()
+    {
+        // create
+        let email = format!("stall{n}@example.com");
+        inject(&w, "POST", "/api/invitations", kind.clone(), 1);
+        w.server.clear_requests();
+        let out = w
+            .run(&[
+                "create",
+                "--email",
+                &email,
+                "--network",
+                "lab",
+                "--json",
+                "--timeout",
+                "0.4",
+            ])
+            .code(7)
+            .stdout_empty();
+        assert_eq!(out.json_error()["code"], "outcome_unknown", "{kind:?}");
+        assert_eq!(attempts(&w, "POST", "/api/invitations"), 1, "{kind:?}");
+        assert_eq!(
+            held_for(&w, &email).len(),
+            usize::from(backend_ran),
+            "{kind:?}"
+        );
+
+        // revoke
+        let inv = w.create(&format!("target{n}@example.com"), "lab");
+        let id = inv["id"].as_i64().unwrap().to_string();
+        let path = format!("/api/invitations/{id}");
+        inject(&w, "DELETE", &path, kind.clone(), 1);
+        w.server.clear_requests();
+        let out = w.run(&["revoke", &id, "--yes", "--json", "--timeout", "0.4"]);
+        assert_eq!(attempts(&w, "DELETE", &path), 1, "{kind:?}");
+        let status = &held_for(&w, &format!("target{n}@example.com"))[0]["status"];
+        if backend_ran {
+            // A 204 has no body to stall in: the answer arrives whole.
+            out.ok();
+            assert_eq!(status, "revoked");
+        } else {
+            let out = out.code(7).stdout_empty();
+            assert_eq!(out.json_error()["code"], "outcome_unknown", "{kind:?}");
+            assert_eq!(status, "pending");
+        }
+
+        // resend (of a fresh pending one)
+        let inv = w.create(&format!("mail{n}@example.com"), "lab");
+        let id = inv["id"].as_i64().unwrap().to_string();
+        let path = format!("/api/invitations/{id}/resend");
+        inject(&w, "POST", &path, kind.clone(), 1);
+        w.server.clear_requests();
+        let out = w
+            .run(&["resend", &id, "--json", "--timeout", "0.4"])
+            .code(7)
+            .stdout_empty();
+        assert_eq!(out.json_error()["code"], "outcome_unknown", "{kind:?}");
+        assert_eq!(attempts(&w, "POST", &path), 1, "{kind:?}");
+    }
+}

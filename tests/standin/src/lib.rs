@@ -224,7 +224,7 @@ pub enum FaultKind {
     Stall,
     /// The backend answers, and the headers and the first half of the body
     /// are sent; then the connection goes silent (`Content-Length` promises
-    /// the rest).
+    /// the rest). An answer without a body (revoke's 204) arrives whole.
     StallMidBody,
     /// The backend handles the request (a write happens), then the
     /// connection is reset before any of the answer is sent. Logged with the
