@@ -182,7 +182,7 @@ impl ApiError {
         };
         Self::Transport {
             url: url.to_string(),
-            message: chain(e),
+            message: root_cause(e),
             kind,
             after,
             attempts: 1,
@@ -318,6 +318,17 @@ pub fn snippet(body: &[u8]) -> Option<String> {
         s.push('…');
     }
     Some(s)
+}
+
+/// The innermost cause of a transport error ("Connection refused (os error 111)",
+/// "invalid peer certificate: UnknownIssuer"): reqwest's and hyper's outer layers only
+/// repeat the URL and say "error sending request".
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 /// An error with its causes, one line (reqwest hides the useful part in `source()`).

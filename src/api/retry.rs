@@ -99,11 +99,12 @@ impl Timeouts {
         self.read(kind) * DEADLINE_FACTOR
     }
 
-    /// The connect timeout actually applied: never longer than the shortest read timeout,
-    /// so that a hanging connect is reported as what it is.
+    /// The connect timeout actually applied: shorter than the shortest read timeout (which
+    /// counts from the start of the attempt), so that a hanging connect is reported as
+    /// what it is.
     pub fn effective_connect(&self) -> Duration {
         let shortest = self.read.unwrap_or(Kind::Read.default_read_timeout());
-        self.connect.min(shortest)
+        self.connect.min(shortest.mul_f64(0.9))
     }
 }
 
@@ -516,6 +517,6 @@ mod tests {
             read: Some(Duration::from_millis(500)),
         };
         assert_eq!(t.read(Kind::List), Duration::from_millis(500));
-        assert_eq!(t.effective_connect(), Duration::from_millis(500));
+        assert_eq!(t.effective_connect(), Duration::from_millis(450));
     }
 }
