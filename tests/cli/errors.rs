@@ -282,3 +282,51 @@ fn missing_sign_in_names_the_server() {
     assert_eq!(e["code"], "not_signed_in");
     assert_eq!(e["message"], format!("not signed in to {}", w.url()));
 }
+
+#[test]
+fn a_server_that_is_not_nebula_commander_is_named() {
+    let w = World::new();
+    w.server.inject(Fault {
+        method: Some("GET"),
+        path_prefix: "/api".into(),
+        kind: FaultKind::Detail {
+            code: 404,
+            detail: "Not Found".into(),
+        },
+        times: 0,
+    });
+    let out = w
+        .run(&["login", "--server", &w.url(), "--json"])
+        .code(7)
+        .stdout_empty();
+    let e = out.json_error();
+    assert_eq!(e["code"], "not_nebula_commander");
+    assert_eq!(
+        e["message"],
+        format!(
+            "{} does not answer as a Nebula Commander server (no /api endpoint)",
+            w.url()
+        )
+    );
+    // A 404 is an answer: asked once, not retried.
+    assert_eq!(w.server.requests().len(), 1);
+}
+
+#[test]
+fn a_500_from_the_rate_limited_preview_is_not_retried() {
+    let w = World::signed_in();
+    let inv = w.create("peek@example.com", "lab");
+    let link = inv["link"].as_str().unwrap().to_string();
+    w.server.inject(Fault {
+        method: Some("GET"),
+        path_prefix: "/api/invitations/public".into(),
+        kind: FaultKind::InternalError,
+        times: 0,
+    });
+    w.server.clear_requests();
+    let out = w.run(&["inspect", &link, "--json"]).code(7).stdout_empty();
+    let e = out.json_error();
+    assert_eq!(e["code"], "server_error");
+    assert!(e["hint"].as_str().unwrap().contains("rate limited"));
+    assert_eq!(w.server.requests().len(), 1);
+}
