@@ -624,3 +624,31 @@ fn stalls_under_every_write_are_single_attempts() {
         assert_eq!(attempts(&w, "POST", &path), 1, "{kind:?}");
     }
 }
+
+#[test]
+fn a_trickling_answer_hits_the_deadline() {
+    let w = listed();
+    // Each byte comes well within the read timeout; the whole answer would take minutes.
+    inject(
+        &w,
+        "GET",
+        "/api/invitations",
+        FaultKind::Trickle(std::time::Duration::from_millis(100)),
+        0,
+    );
+    w.server.clear_requests();
+    let started = std::time::Instant::now();
+    let out = w
+        .run(&["list", "--json", "--timeout", "0.4"])
+        .code(7)
+        .stdout_empty();
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
+    let e = out.json_error();
+    assert_eq!(e["code"], "timeout");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains("did not complete within 0.8 s (deadline: twice the read timeout)"),
+        "{msg}"
+    );
+}

@@ -1379,3 +1379,21 @@ fn a_stall_mid_body_sends_half_and_then_nothing() {
     );
     assert_eq!(raw.len() - split - 4, full / 2);
 }
+
+#[test]
+fn a_trickled_answer_arrives_byte_by_byte() {
+    let s = StandIn::start();
+    s.inject(Fault::once(
+        FaultKind::Trickle(Duration::from_millis(10)),
+        "/api/health",
+    ));
+    let started = Instant::now();
+    let r = get(&s, "/api/health", None);
+    // `{"status":"healthy"}` is 20 bytes.
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.json(), json!({"status": "healthy"}));
+}

@@ -226,6 +226,9 @@ pub enum FaultKind {
     /// are sent; then the connection goes silent (`Content-Length` promises
     /// the rest). An answer without a body (revoke's 204) arrives whole.
     StallMidBody,
+    /// The backend answers, and its body is sent one byte per interval, so
+    /// that no single read waits long but the whole answer takes ages.
+    Trickle(Duration),
     /// The backend handles the request (a write happens), then the
     /// connection is reset before any of the answer is sent. Logged with the
     /// status the backend chose.

@@ -184,6 +184,8 @@ pub(crate) enum Reply {
     Lost(Box<Reply>),
     /// The backend's answer, of which only the first half is ever sent.
     HalfThenSilence(Box<Reply>),
+    /// The backend's answer, its body a byte per interval.
+    Trickle(Box<Reply>, Duration),
 }
 
 impl Reply {
@@ -229,7 +231,9 @@ impl Reply {
             Reply::NoContent => 204,
             Reply::ServerError => 500,
             Reply::Drop | Reply::Stall => 0,
-            Reply::Lost(inner) | Reply::HalfThenSilence(inner) => inner.status(),
+            Reply::Lost(inner) | Reply::HalfThenSilence(inner) | Reply::Trickle(inner, _) => {
+                inner.status()
+            }
         }
     }
 
@@ -239,7 +243,9 @@ impl Reply {
             // The connection is gone by the time hyper writes this.
             Reply::Drop | Reply::Stall => return Response::new(Body::empty()),
             // `handle` sends only half of it.
-            Reply::Lost(inner) | Reply::HalfThenSilence(inner) => return inner.into_response(),
+            Reply::Lost(inner) | Reply::HalfThenSilence(inner) | Reply::Trickle(inner, _) => {
+                return inner.into_response();
+            }
             _ => {}
         }
         let mut headers = HeaderMap::new();
@@ -313,9 +319,11 @@ impl Reply {
             }
             // Answered above.
             Reply::Http { body, .. } => Body::from(body),
-            Reply::Drop | Reply::Stall | Reply::Lost(_) | Reply::HalfThenSilence(_) => {
-                Body::empty()
-            }
+            Reply::Drop
+            | Reply::Stall
+            | Reply::Lost(_)
+            | Reply::HalfThenSilence(_)
+            | Reply::Trickle(..) => Body::empty(),
         };
         let mut response = Response::new(body);
         *response.status_mut() =
@@ -608,6 +616,7 @@ async fn handle(
         Reply::Drop | Reply::Lost(_) => conn.kill(),
         Reply::Stall => std::future::pending::<()>().await,
         Reply::HalfThenSilence(inner) => return half_then_silence(inner.into_response()).await,
+        Reply::Trickle(inner, every) => return trickle(inner.into_response(), every).await,
         _ => {}
     }
     reply.into_response()
@@ -626,6 +635,9 @@ async fn dispatch(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> 
         Some(FaultKind::ConnectionReset) => Reply::Drop,
         Some(FaultKind::Stall) => Reply::Stall,
         Some(FaultKind::LostAnswer) => Reply::Lost(Box::new(backend(app, peer, req).await)),
+        Some(FaultKind::Trickle(every)) => {
+            Reply::Trickle(Box::new(backend(app, peer, req).await), every)
+        }
         Some(FaultKind::StallMidBody) => {
             Reply::HalfThenSilence(Box::new(backend(app, peer, req).await))
         }
@@ -773,6 +785,7 @@ fn fault_reply(kind: &FaultKind) -> Reply {
         | FaultKind::ConnectionReset
         | FaultKind::Stall
         | FaultKind::StallMidBody
+        | FaultKind::Trickle(_)
         | FaultKind::LostAnswer => Reply::ServerError,
     }
 }
@@ -791,6 +804,29 @@ async fn half_then_silence(response: Response<Body>) -> Response<Body> {
     let half = bytes.slice(..bytes.len() / 2);
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) })
         .chain(futures_util::stream::pending());
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Sends `response`'s body one byte every `every`, with a `Content-Length`
+/// for all of it.
+async fn trickle(response: Response<Body>, every: Duration) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let stream = futures_util::stream::unfold(0, move |i| {
+        let bytes = bytes.clone();
+        async move {
+            if i >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(every).await;
+            Some((Ok::<_, std::io::Error>(bytes.slice(i..i + 1)), i + 1))
+        }
+    });
     Response::from_parts(parts, Body::from_stream(stream))
 }
 
