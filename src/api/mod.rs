@@ -99,7 +99,8 @@ struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    fn get(path: &'a str, kind: Kind) -> Self {
+    /// A GET of `path`; the other fields by struct update.
+    fn new(path: &'a str, kind: Kind) -> Self {
         Call {
             method: Method::GET,
             path,
@@ -169,29 +170,29 @@ impl Client {
 
     /// `GET /api` — is this a Nebula Commander backend, and which version.
     pub async fn server_info(&self) -> Result<ServerInfo, ApiError> {
-        self.get_json(Call::get("api", Kind::Read)).await
+        self.get_json(Call::new("api", Kind::Read)).await
     }
 
     /// `GET /api/auth/oidc-status` — `disabled` means dev-token mode.
     pub async fn oidc_status(&self) -> Result<OidcStatus, ApiError> {
-        self.get_json(Call::get("api/auth/oidc-status", Kind::Read))
+        self.get_json(Call::new("api/auth/oidc-status", Kind::Read))
             .await
     }
 
     /// `GET /api/auth/me` — never 401; `authenticated:false` means the token is refused.
     pub async fn me(&self) -> Result<Me, ApiError> {
-        self.get_json(Call::get("api/auth/me", Kind::Read)).await
+        self.get_json(Call::new("api/auth/me", Kind::Read)).await
     }
 
     /// `GET /api/auth/dev-token` — only on servers without OIDC; rate limited (10/min/IP).
     pub async fn dev_token(&self) -> Result<DevToken, ApiError> {
-        self.get_json(Call::get("api/auth/dev-token", Kind::RateLimited))
+        self.get_json(Call::new("api/auth/dev-token", Kind::RateLimited))
             .await
     }
 
     /// `GET /api/networks` — also creates the caller's user record on the server.
     pub async fn networks(&self) -> Result<Vec<Network>, ApiError> {
-        self.get_json(Call::get("api/networks", Kind::Read)).await
+        self.get_json(Call::new("api/networks", Kind::Read)).await
     }
 
     /// `GET /api/invitations` — everything in one answer, newest first.
@@ -205,7 +206,7 @@ impl Client {
         }
         self.get_json(Call {
             params: &params,
-            ..Call::get("api/invitations", Kind::List)
+            ..Call::new("api/invitations", Kind::List)
         })
         .await
     }
@@ -221,7 +222,7 @@ impl Client {
             .send(Call {
                 method: Method::POST,
                 body: Some(bytes.into()),
-                ..Call::get("api/invitations", Kind::Write)
+                ..Call::new("api/invitations", Kind::Write)
             })
             .await?;
         decode(resp)
@@ -233,7 +234,7 @@ impl Client {
         self.get_json(Call {
             shown_path: Some("api/invitations/public/<token>"),
             subject: Subject::Link,
-            ..Call::get(&path, Kind::RateLimited)
+            ..Call::new(&path, Kind::RateLimited)
         })
         .await
     }
@@ -246,7 +247,7 @@ impl Client {
                 method: Method::POST,
                 shown_path: Some("api/invitations/<token>/accept"),
                 subject: Subject::Link,
-                ..Call::get(&path, Kind::Write)
+                ..Call::new(&path, Kind::Write)
             })
             .await?;
         decode(resp)
@@ -259,7 +260,7 @@ impl Client {
             .send(Call {
                 method: Method::POST,
                 subject: Subject::Invitation(id),
-                ..Call::get(&path, Kind::Resend)
+                ..Call::new(&path, Kind::Resend)
             })
             .await?;
         decode(resp)
@@ -271,7 +272,7 @@ impl Client {
         self.send(Call {
             method: Method::DELETE,
             subject: Subject::Invitation(id),
-            ..Call::get(&path, Kind::Write)
+            ..Call::new(&path, Kind::Write)
         })
         .await?;
         Ok(())
@@ -281,7 +282,7 @@ impl Client {
     /// authorization endpoint carrying the server's `client_id`. The redirect is read,
     /// not followed.
     pub async fn login_redirect(&self) -> Result<Option<String>, ApiError> {
-        match self.send(Call::get("api/auth/login", Kind::Read)).await {
+        match self.send(Call::new("api/auth/login", Kind::Read)).await {
             Ok(_) => Ok(None),
             Err(ApiError::Status {
                 status: 300..=399,
@@ -294,7 +295,7 @@ impl Client {
 
     /// The server's clock, from the `Date` header of `GET /api/health`.
     pub async fn server_date(&self) -> Result<Option<String>, ApiError> {
-        let resp = self.send(Call::get("api/health", Kind::Read)).await?;
+        let resp = self.send(Call::new("api/health", Kind::Read)).await?;
         Ok(resp.date)
     }
 

@@ -98,7 +98,7 @@ fn a_retry_after_beyond_the_cap_is_not_waited_for() {
     w.server.clear_requests();
     let started = std::time::Instant::now();
     let out = w.run(&["list", "--json", "-v"]).code(7).stdout_empty();
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 1);
     let e = out.json_error();
     assert_eq!(e["code"], "server_error");
@@ -259,7 +259,7 @@ fn a_stalled_list_times_out_and_the_retry_succeeds() {
     w.server.clear_requests();
     let started = std::time::Instant::now();
     let out = w.run(&["list", "-v", "--timeout", "0.5"]).ok();
-    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     assert!(
         out.stderr.contains("→ read timeout (0.5 s)"),
@@ -273,13 +273,15 @@ fn a_server_that_never_answers_fails_within_two_read_timeouts() {
     let w = listed();
     inject(&w, "GET", "/api/invitations", FaultKind::Stall, 0);
     w.server.clear_requests();
+    // Two 0.5 s timeouts and a backoff, not two minutes (the list's default is 60 s);
+    // the bound is loose because the machine running the suite may be busy.
     let started = std::time::Instant::now();
     let out = w
         .run(&["list", "--json", "--timeout", "0.5"])
         .code(7)
         .stdout_empty();
     let took = started.elapsed();
-    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     let e = out.json_error();
     assert_eq!(e["code"], "timeout");
@@ -520,7 +522,7 @@ fn a_connection_that_cannot_be_opened_in_time_is_a_connect_timeout() {
         )
         .code(7)
         .stdout_empty();
-    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
     let e = out.json_error();
     assert_eq!(e["code"], "timeout");
     let msg = e["message"].as_str().unwrap();
@@ -642,7 +644,7 @@ fn a_trickling_answer_hits_the_deadline() {
         .run(&["list", "--json", "--timeout", "0.4"])
         .code(7)
         .stdout_empty();
-    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     let e = out.json_error();
     assert_eq!(e["code"], "timeout");
