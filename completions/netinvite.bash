@@ -19,6 +19,9 @@ _netinvite() {
             netinvite,__hold-clipboard)
                 cmd="netinvite__subcmd____hold__subcmd__clipboard"
                 ;;
+            netinvite,__panic)
+                cmd="netinvite__subcmd____panic"
+                ;;
             netinvite,accept)
                 cmd="netinvite__subcmd__accept"
                 ;;
@@ -95,7 +98,7 @@ _netinvite() {
 
     case "${cmd}" in
         netinvite)
-            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard"
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version login logout auth networks create list ls show copy-link resend revoke inspect accept doctor config completions __hold-clipboard __panic"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +132,40 @@ _netinvite() {
             return 0
             ;;
         netinvite__subcmd____hold__subcmd__clipboard)
+            opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netinvite__subcmd____panic)
             opts="-q -v -h -V --server --profile --json --quiet --verbose --no-input --connect-timeout --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

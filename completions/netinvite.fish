@@ -54,6 +54,7 @@ complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "doctor" -d 'Che
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "config" -d 'Show or change profile settings'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "__hold-clipboard" -d 'Hold the clipboard (internal: started by copy-link)'
+complete -c netinvite -n "__fish_netinvite_needs_command" -f -a "__panic" -d 'Crash on purpose (internal: lets the tests see the crash report)'
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l public-url -d 'Base URL of the web UI for invitation links, when it differs from the server URL' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l issuer -d 'OIDC issuer URL (default: the profile\'s, or what the server reveals)' -r
 complete -c netinvite -n "__fish_netinvite_using_subcommand login" -l client-id -d 'OIDC client id (default: the profile\'s, or the server\'s own)' -r
@@ -423,3 +424,16 @@ complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -s
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -l no-input -d 'Never prompt; fail instead of asking'
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -s h -l help -d 'Print help'
 complete -c netinvite -n "__fish_netinvite_using_subcommand __hold-clipboard" -s V -l version -d 'Print version'
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l server -d 'Server URL, e.g. https://nebula.example.com (selects the profile signed in to it)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l profile -d 'Profile to use (see `netinvite config list`)' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l connect-timeout -d 'Seconds to wait for a connection to the server [default: 5]' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l timeout -d 'Seconds the server may stay silent, before or within an answer [default: 15; lists 60, writes 30]' -r
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l color -d 'When to use colour (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l json -d 'Print JSON on stdout; errors become JSON on stderr'
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -s v -l verbose -d 'Show each request (method, URL, status, timing) and each retry on stderr; never a token'
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -l no-input -d 'Never prompt; fail instead of asking'
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -s h -l help -d 'Print help'
+complete -c netinvite -n "__fish_netinvite_using_subcommand __panic" -s V -l version -d 'Print version'

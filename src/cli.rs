@@ -4,7 +4,8 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
-use crate::io::ColorChoice;
+use crate::context::GlobalSettings;
+use crate::io::{ColorChoice, Verbosity};
 
 /// Invite people into Nebula Commander networks.
 ///
@@ -64,6 +65,29 @@ pub struct Global {
     pub color: ColorChoice,
 }
 
+impl Global {
+    /// The settings commands act on.
+    pub fn settings(&self) -> GlobalSettings {
+        GlobalSettings {
+            server: self.server.clone(),
+            profile: self.profile.clone(),
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+        }
+    }
+
+    /// How chatty stderr is.
+    pub fn verbosity(&self) -> Verbosity {
+        if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign in to a server and keep the token in the OS keyring
@@ -102,4 +126,7 @@ pub enum Command {
     /// Hold the clipboard (internal: started by copy-link)
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
+    /// Crash on purpose (internal: lets the tests see the crash report)
+    #[command(name = "__panic", hide = true)]
+    Panic,
 }

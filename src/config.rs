@@ -6,11 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::CliError;
+use crate::fsutil;
 
 /// Where a profile's token set is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -80,6 +82,9 @@ pub struct Profile {
     /// Seconds the server may stay silent (`--timeout` overrides it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<f64>,
+    /// Keys this version does not know, kept so that a save never drops them.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, toml::Value>,
 }
 
 /// A number of seconds for a timeout: positive, at most a day; fractions allowed.
@@ -104,11 +109,21 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// Keys this version does not know (a typo, or a newer netinvite): kept, so that
+    /// saving never drops them, and warned about.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, toml::Value>,
 }
+
+/// How long a change to config.toml waits for another process's change to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Config {
     dir: PathBuf,
     pub file: ConfigFile,
+    /// What a reader of the file should know (unknown keys kept as they are), for the
+    /// caller to show.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
@@ -125,23 +140,16 @@ impl Config {
             })
     }
 
-    /// Reads `config.toml`; a missing file is an empty configuration.
+    /// Reads `config.toml`; a missing file is an empty configuration. A file that does
+    /// not parse, or a profile that cannot be used, is an error naming the line and key.
     pub fn load(dir: PathBuf) -> Result<Self, CliError> {
         let path = dir.join("config.toml");
-        let file = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| CliError::Config {
-                path: path.display().to_string(),
-                message: e.message().to_string(),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
-            Err(e) => {
-                return Err(CliError::Config {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                });
-            }
-        };
-        Ok(Self { dir, file })
+        let (file, warnings) = read(&path)?;
+        Ok(Self {
+            dir,
+            file,
+            warnings,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -152,21 +160,29 @@ impl Config {
         self.dir.join("config.toml")
     }
 
-    /// Writes the file atomically (a temporary file renamed over it).
-    pub fn save(&self) -> Result<(), CliError> {
+    /// Changes the file: under an advisory lock, re-reads it (another process may have
+    /// changed it since this one loaded it), applies `change`, and writes the result
+    /// atomically. Two processes changing it at once therefore both keep their change.
+    pub fn update<T>(
+        &mut self,
+        change: impl FnOnce(&mut ConfigFile) -> Result<T, CliError>,
+    ) -> Result<T, CliError> {
         let path = self.path();
-        let err = |e: std::io::Error| CliError::Config {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        std::fs::create_dir_all(&self.dir).map_err(err)?;
-        let text = toml::to_string(&self.file).map_err(|e| CliError::Config {
+        let _lock = lock_file(&self.dir)?;
+        remove_stale_temps(&self.dir);
+        remove_stale_temps(&self.dir.join("credentials"));
+        let (mut file, _) = read(&path)?;
+        let out = change(&mut file)?;
+        let text = toml::to_string(&file).map_err(|e| CliError::Config {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        let tmp = self.dir.join(".config.toml.tmp");
-        write_private(&tmp, text.as_bytes()).map_err(err)?;
-        std::fs::rename(&tmp, &path).map_err(err)
+        fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| CliError::Config {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        self.file = file;
+        Ok(out)
     }
 
     /// The profile names, sorted.
@@ -175,20 +191,234 @@ impl Config {
     }
 }
 
-/// Creates (or truncates) a file readable by its owner only: created with mode 0600, not
-/// chmod-ed afterwards, so there is no moment when others could read it.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+/// Parses the file at `path` (missing: empty) and checks every profile.
+fn read(path: &Path) -> Result<(ConfigFile, Vec<String>), CliError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((ConfigFile::default(), Vec::new()));
+        }
+        Err(e) => {
+            return Err(CliError::Config {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            });
+        }
+    };
+    parse(&text).map_err(|mut e| {
+        if let CliError::ConfigInvalid { path: p, .. } = &mut e {
+            *p = path.display().to_string();
+        }
+        e
+    })
+}
+
+/// Parses config.toml text. Errors are [`CliError::ConfigInvalid`] with an empty path
+/// (the caller fills it in); the warnings name unknown keys, which are kept.
+pub fn parse(text: &str) -> Result<(ConfigFile, Vec<String>), CliError> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|s| s.start).unwrap_or(0);
+        let mut key = key_at(text, at);
+        // "missing field `server`" points at the table; name the field that is missing.
+        if let Some(field) = e
+            .message()
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            key = Some(match key {
+                Some(t) => format!("{t}.{field}"),
+                None => field.to_string(),
+            });
+        }
+        invalid(text, at, key, e.message().to_string())
+    })?;
+    for (name, p) in &file.profiles {
+        if let Err(e) = normalize_server(&p.server) {
+            let at = find_key(text, name, "server");
+            let reason = match e {
+                CliError::InvalidServerUrl { reason, .. } => reason,
+                other => other.message(),
+            };
+            return Err(invalid(
+                text,
+                at,
+                Some(format!("profiles.{}.server", toml_key(name))),
+                format!("{:?} is not a server URL: {reason}", p.server),
+            ));
+        }
     }
-    let mut f = opts.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    let mut warnings = Vec::new();
+    let mut unknown = |table: Option<&str>, keys: &BTreeMap<String, toml::Value>| {
+        for k in keys.keys() {
+            let full = match table {
+                Some(t) => format!("{t}.{}", toml_key(k)),
+                None => toml_key(k),
+            };
+            warnings.push(format!(
+                "config.toml: unknown key `{full}` (kept as it is; netinvite does not use it)"
+            ));
+        }
+    };
+    unknown(None, &file.extra);
+    for (name, p) in &file.profiles {
+        unknown(Some(&format!("profiles.{}", toml_key(name))), &p.extra);
+    }
+    if let Some(d) = &file.default_profile
+        && !file.profiles.contains_key(d)
+    {
+        warnings.push(format!(
+            "config.toml: default_profile is {d:?}, but there is no such profile (pick one with `netinvite config use NAME`)"
+        ));
+    }
+    Ok((file, warnings))
+}
+
+fn invalid(text: &str, at: usize, key: Option<String>, message: String) -> CliError {
+    let (line, column) = line_col(text, at);
+    CliError::ConfigInvalid {
+        path: String::new(),
+        line,
+        column,
+        key,
+        message,
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let at = (0..=at)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// The dotted key at byte offset `at`: the `[table]` it sits in and, on a `key = value`
+/// line, the key. Good enough for pointing a person at the line; not a TOML parser.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let at = at.min(text.len());
+    let (line_no, _) = line_col(text, at);
+    let mut table: Option<String> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(h) = header(t) {
+            table = Some(h);
+        }
+        if i + 1 == line_no {
+            if header(t).is_some() {
+                return table;
+            }
+            let lhs = t.split_once('=').map(|(k, _)| k.trim())?;
+            if lhs.is_empty() || lhs.starts_with('#') {
+                return table;
+            }
+            let lhs = lhs.replace(['"', '\''], "");
+            return Some(match table {
+                Some(t) => format!("{t}.{lhs}"),
+                None => lhs,
+            });
+        }
+    }
+    table
+}
+
+/// The name of a `[table]` or `[[array]]` header line.
+fn header(line: &str) -> Option<String> {
+    let l = line.split('#').next().unwrap_or("").trim();
+    let inner = l.strip_prefix('[')?.strip_suffix(']')?;
+    let inner = inner.trim_start_matches('[').trim_end_matches(']').trim();
+    Some(inner.replace(['"', '\''], ""))
+}
+
+/// The byte offset of `key` inside `[profiles.NAME]`, or of the header, or 0.
+fn find_key(text: &str, profile: &str, key: &str) -> usize {
+    let mut offset = 0;
+    let mut inside = false;
+    let mut header_at = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if let Some(h) = header(t) {
+            inside = h == format!("profiles.{profile}");
+            if inside {
+                header_at = Some(offset);
+            }
+        } else if inside
+            && t.split_once('=')
+                .is_some_and(|(k, _)| k.trim().trim_matches(['"', '\'']) == key)
+        {
+            return offset + (line.len() - line.trim_start().len());
+        }
+        offset += line.len();
+    }
+    header_at.unwrap_or(0)
+}
+
+/// A key as it is written in TOML: bare when it can be, quoted otherwise.
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        k.to_string()
+    } else {
+        format!("{k:?}")
+    }
+}
+
+/// Removes the temporary files of writes that never finished (a process killed between
+/// creating its temporary file and renaming it). Only called under the config lock, so
+/// none of config.toml's is a live writer's; those of other files (the token file) are
+/// removed once a minute old, far longer than any write takes.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let old = |e: &std::fs::DirEntry| {
+        e.metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(60))
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            continue;
+        }
+        if name.starts_with(".config.toml.") || old(&e) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Takes the lock that serialises changes to config.toml (`locks/config.lock`); released
+/// when the returned file is dropped, or by the OS when the process dies.
+fn lock_file(dir: &Path) -> Result<std::fs::File, CliError> {
+    let locks = dir.join("locks");
+    let io_err = |e: std::io::Error| CliError::Io {
+        what: format!("cannot use the lock file in {}", locks.display()),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(&locks).map_err(io_err)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(locks.join("config.lock"))
+        .map_err(io_err)?;
+    crate::auth::lock::wait_blocking(&file, LOCK_WAIT).map_err(|e| match e {
+        None => CliError::Io {
+            what: "another netinvite process has been changing config.toml for 10 seconds".into(),
+            message: "gave up waiting for it".into(),
+        },
+        Some(e) => io_err(e),
+    })?;
+    Ok(file)
 }
 
 /// Parses and normalises a server URL: a scheme (https when none is given), no query or
@@ -264,5 +494,73 @@ mod tests {
         let text = toml::to_string(&f).unwrap();
         let back: ConfigFile = toml::from_str(&text).unwrap();
         assert_eq!(back, f);
+    }
+
+    fn err(text: &str) -> (usize, usize, Option<String>, String) {
+        match parse(text) {
+            Err(CliError::ConfigInvalid {
+                line,
+                column,
+                key,
+                message,
+                ..
+            }) => (line, column, key, message),
+            Err(other) => panic!("unexpected error {other:?}"),
+            Ok(_) => panic!("{text:?} parsed"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_line_column_and_key() {
+        let (l, c, k, m) =
+            err("default_profile = \"a\"\n[profiles.a]\nserver = \"http://x\"\nauth = \"foo\"\n");
+        assert_eq!((l, c, k.as_deref()), (4, 8, Some("profiles.a.auth")));
+        assert!(m.contains("unknown variant `foo`"), "{m}");
+
+        let (l, c, k, _) = err("[profiles.work]\nserver = 5\n");
+        assert_eq!((l, c, k.as_deref()), (2, 10, Some("profiles.work.server")));
+
+        let (l, _, k, m) =
+            err("[profiles.a]\nserver = \"http://x\"\n\n[profiles.b]\nauth = \"oidc\"\n");
+        assert_eq!((l, k.as_deref()), (4, Some("profiles.b.server")));
+        assert!(m.contains("missing field `server`"), "{m}");
+
+        let (l, _, _, m) = err("[profiles.a\nserver = 1\n");
+        assert_eq!(l, 1);
+        assert!(m.contains("expected `]`"), "{m}");
+
+        let (l, c, k, m) = err("[profiles.a]\nauth = \"oidc\"\n  server = \"ftp://x\"\n");
+        assert_eq!((l, c, k.as_deref()), (3, 3, Some("profiles.a.server")));
+        assert!(m.contains("only http and https"), "{m}");
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_warned_about() {
+        let text = "colour = \"always\"\n[profiles.a]\nserver = \"http://x\"\npubilc_url = \"http://y\"\n[profiles.a.future]\nn = 1\n";
+        let (f, warnings) = parse(text).unwrap();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("`profiles.a.pubilc_url`"))
+        );
+        assert!(warnings.iter().any(|w| w.contains("`colour`")));
+        let again = toml::to_string(&f).unwrap();
+        let (back, _) = parse(&again).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(
+            back.profiles["a"].extra["pubilc_url"].as_str(),
+            Some("http://y")
+        );
+        assert_eq!(
+            back.profiles["a"].extra["future"]["n"].as_integer(),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_col("", 5), (1, 1));
     }
 }

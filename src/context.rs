@@ -12,7 +12,6 @@ use crate::api::error::TransportKind;
 use crate::api::retry::{GiveUp, RETRY_AFTER_CAP, WaitCause};
 use crate::api::{ApiError, Client, Exchange, Next, Observer, Timeouts};
 use crate::auth::{self, Bearer, Source, TokenStore};
-use crate::cli::Global;
 use crate::config::{Config, Profile, display_url, normalize_server, parse_seconds, seconds_value};
 use crate::error::CliError;
 use crate::index::Index;
@@ -21,7 +20,21 @@ use crate::io::Io;
 pub struct Context {
     pub io: Arc<Io>,
     pub config: Config,
-    pub global: Global,
+    pub global: GlobalSettings,
+}
+
+/// The global options a command acts on, resolved from the command line and the
+/// environment by `cli` (so that nothing below it depends on clap's types).
+#[derive(Debug, Clone, Default)]
+pub struct GlobalSettings {
+    /// `--server` / `NETINVITE_SERVER`: selects the profile signed in to it.
+    pub server: Option<String>,
+    /// `--profile` / `NETINVITE_PROFILE`.
+    pub profile: Option<String>,
+    /// `--connect-timeout` / `NETINVITE_CONNECT_TIMEOUT`.
+    pub connect_timeout: Option<Duration>,
+    /// `--timeout` / `NETINVITE_TIMEOUT`.
+    pub timeout: Option<Duration>,
 }
 
 /// The profile a command runs against.
@@ -66,7 +79,7 @@ pub struct Session {
 }
 
 impl Context {
-    pub fn new(io: Io, config: Config, global: Global) -> Self {
+    pub fn new(io: Io, config: Config, global: GlobalSettings) -> Self {
         Self {
             io: Arc::new(io),
             config,

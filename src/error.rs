@@ -55,6 +55,15 @@ pub enum CliError {
         action: String,
     },
     Cancelled,
+    /// Ctrl-C during a multi-id command: what was done, what was not.
+    Interrupted {
+        /// The command, for the hint (`resend`).
+        command: &'static str,
+        /// Past tense of what it does (`resent`).
+        done_verb: &'static str,
+        done: Vec<i64>,
+        not_done: Vec<i64>,
+    },
     TokenFromTerminal,
     // -- not found (3)
     InvitationNotFound {
@@ -212,6 +221,14 @@ pub enum CliError {
         path: String,
         message: String,
     },
+    /// config.toml does not parse or holds a value netinvite cannot use.
+    ConfigInvalid {
+        path: String,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
     Io {
         what: String,
         message: String,
@@ -244,6 +261,7 @@ impl CliError {
             | InvalidStatus { .. }
             | NeedsConfirmation { .. }
             | Cancelled
+            | Interrupted { .. }
             | TokenFromTerminal => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
@@ -287,6 +305,7 @@ impl CliError {
             | KeyringTimeout
             | FileTooOpen { .. }
             | Config { .. }
+            | ConfigInvalid { .. }
             | Io { .. } => FAILURE,
             Partial { code, .. } => *code,
             Item { inner, .. } => inner.exit_code(),
@@ -346,6 +365,7 @@ impl CliError {
             InvalidStatus { .. } => "invalid_status",
             NeedsConfirmation { .. } => "confirmation_required",
             Cancelled => "cancelled",
+            Interrupted { .. } => "interrupted",
             TokenFromTerminal => "token_from_terminal",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
@@ -387,7 +407,7 @@ impl CliError {
             Validation { .. } => "validation",
             Keyring { .. } | KeyringTimeout => "keyring_unavailable",
             FileTooOpen { .. } => "token_file_too_open",
-            Config { .. } => "config",
+            Config { .. } | ConfigInvalid { .. } => "config",
             Io { .. } => "io",
             Partial { .. } => "partial_failure",
             Item { inner, .. } => inner.code(),
@@ -426,6 +446,17 @@ impl CliError {
                 format!("refusing to {action} without confirmation")
             }
             Cancelled => "cancelled".into(),
+            Interrupted {
+                done_verb,
+                done,
+                not_done,
+                ..
+            } => format!(
+                "interrupted: {done_verb} {} of {}; not {done_verb}: {}",
+                done.len(),
+                done.len() + not_done.len(),
+                join_ids(not_done)
+            ),
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
             }
@@ -553,6 +584,20 @@ impl CliError {
                 "the token file {path} is readable by others (mode {mode:o}); refusing to use it"
             ),
             Config { path, message } => format!("cannot use the configuration {path}: {message}"),
+            ConfigInvalid {
+                path,
+                line,
+                column,
+                key,
+                message,
+            } => match key {
+                Some(k) => format!(
+                    "invalid configuration in {path}, line {line}, column {column} (key `{k}`): {message}"
+                ),
+                None => {
+                    format!("invalid configuration in {path}, line {line}, column {column}: {message}")
+                }
+            },
             Io { what, message } => format!("{what}: {message}"),
             Partial { failed, total, .. } => {
                 format!("{failed} of {total} failed")
@@ -566,6 +611,9 @@ impl CliError {
         use CliError::*;
         match self {
             Validation { lines } if lines.len() > 1 => lines.clone(),
+            Interrupted {
+                done_verb, done, ..
+            } if !done.is_empty() => vec![format!("{done_verb}: {}", join_ids(done))],
             NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
                 if !candidates.is_empty() =>
             {
@@ -603,6 +651,16 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            Interrupted {
+                command, not_done, ..
+            } => format!(
+                "to finish, run: netinvite {command} {}",
+                not_done
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
@@ -684,6 +742,9 @@ impl CliError {
             Keyring { .. } | KeyringTimeout => "start a Secret Service (e.g. gnome-keyring) and unlock it, or sign in with --insecure-storage to keep the token in a 0600 file".into(),
             FileTooOpen { path, .. } => format!("chmod 600 {path}"),
             Config { .. } => "fix or remove the file; `netinvite login` writes a new one".into(),
+            ConfigInvalid { path, line, .. } => format!(
+                "edit line {line} of {path} (or remove that line), then check with `netinvite config list`"
+            ),
             Io { .. } => return None,
             Partial { .. } => return None,
             Item { inner, .. } => return inner.hint(),
@@ -887,6 +948,17 @@ impl std::fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// `4, 5, 6`, or `none`.
+fn join_ids(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "none".into();
+    }
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,11 @@
 //! The one output gate: data to stdout, everything else to stderr; terminal detection,
 //! colour, prompts and the spinner. Nothing else in netinvite prints.
 //!
+//! A closed stdout (`netinvite list | head -1`) ends the program at once with status 0 and
+//! no message: the reader has what it wanted, and under `set -o pipefail` a 141 would make
+//! a working pipeline fail. (Rust ignores SIGPIPE, so the closed pipe surfaces here as an
+//! EPIPE write error rather than killing the process.)
+//!
 //! `NETINVITE_FORCE_TTY=1` makes stdout count as a terminal (tables, relative times) so
 //! that tests can see what people see; prompts still need a real terminal on stdin.
 
@@ -95,7 +100,7 @@ impl Io {
         let res = out.write_all(text.as_bytes()).and_then(|_| out.flush());
         match res {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed_pipe(),
             Err(e) => Err(CliError::Io {
                 what: "cannot write to standard output".into(),
                 message: e.to_string(),
@@ -114,7 +119,7 @@ impl Io {
         let res = write(&mut buf).and_then(|_| buf.flush());
         match res {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed_pipe(),
             Err(e) => Err(CliError::Io {
                 what: "cannot write to standard output".into(),
                 message: e.to_string(),
@@ -238,6 +243,11 @@ impl Io {
         let active = self.stderr_tty && self.verbosity == Verbosity::Normal && !self.json;
         Spinner::start(active, message.to_string())
     }
+}
+
+/// The reader went away: stop quietly (see the module comment for why 0).
+fn closed_pipe() -> ! {
+    std::process::exit(0)
 }
 
 fn paint(on: bool, style: Style, text: &str) -> String {

@@ -1,7 +1,8 @@
 //! The lock that serialises token renewal across processes: a file per credential in
 //! `locks/` beside the config, held (an OS advisory lock) while one process renews.
 //! Waiting is bounded, so a crashed holder (whose lock the OS releases) or a stuck one
-//! cannot hang a script forever.
+//! cannot hang a script forever. [`wait_blocking`] is the same wait for callers outside
+//! the async runtime (changes to config.toml).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
@@ -50,6 +51,22 @@ pub async fn acquire(config_dir: &Path, credential: &str) -> Result<File, CliErr
                 });
             }
             Err(TryLockError::Error(e)) => return Err(io_err(e)),
+        }
+    }
+}
+
+/// Waits up to `wait` for the advisory lock on `file`, sleeping between tries (the holders
+/// are short: a read, a change and a write). `Err(None)` when the wait ran out.
+pub fn wait_blocking(file: &File, wait: Duration) -> Result<(), Option<std::io::Error>> {
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Err(None),
+            Err(TryLockError::Error(e)) => return Err(Some(e)),
         }
     }
 }

@@ -205,6 +205,9 @@ impl Provider {
             .request_async(&self.http)
             .await
             .map_err(|e| token_error(&self.issuer, e))?;
+        // Listening before the code is shown: a Ctrl-C right after it must cancel
+        // cleanly, not kill the process.
+        let stop = crate::interrupt::Interrupt::listen();
         prompter.device_code(
             details.verification_uri().as_str(),
             details
@@ -222,7 +225,7 @@ impl Provider {
             .request_async(&self.http, tokio::time::sleep, None);
         let result = tokio::select! {
             r = poll => r,
-            _ = tokio::signal::ctrl_c() => {
+            _ = stop.wait() => {
                 prompter.done_waiting();
                 return Err(CliError::Cancelled);
             }
@@ -273,12 +276,13 @@ impl Provider {
             auth = auth.add_scope(Scope::new(s.into()));
         }
         let (url, state, nonce) = auth.set_pkce_challenge(challenge).url();
+        let stop = crate::interrupt::Interrupt::listen();
         let opened = open(url.as_str());
         prompter.browser_url(url.as_str(), opened);
         prompter.waiting("waiting for the browser sign-in…");
         let received = tokio::select! {
             r = tokio::time::timeout(wait, receive_callback(&listener)) => r,
-            _ = tokio::signal::ctrl_c() => {
+            _ = stop.wait() => {
                 prompter.done_waiting();
                 return Err(CliError::Cancelled);
             }

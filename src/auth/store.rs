@@ -4,6 +4,12 @@
 //!
 //! Keyring calls run on a helper thread and are abandoned after 3 seconds, so that a
 //! keyring that waits for an unlock prompt nobody can see never hangs a script.
+//!
+//! netinvite processes take turns at the keyring (an advisory lock per user, in the
+//! runtime directory): a hundred parallel processes otherwise all negotiate with the
+//! Secret Service at once, and most of them run out of their 3 seconds while queueing.
+//! With turns, the 3 seconds count from a process's own turn; the wait for a turn is
+//! bounded too.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -16,6 +22,8 @@ use crate::error::CliError;
 
 const KEYRING_SERVICE: &str = "netinvite";
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a process waits for its turn at the keyring.
+const KEYRING_TURN_WAIT: Duration = Duration::from_secs(30);
 
 /// Everything a profile needs to make authenticated calls. One keyring secret per profile.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -119,18 +127,13 @@ impl TokenStore {
                     keyring::Entry::new(KEYRING_SERVICE, &account)?.set_password(&text)
                 })
             }
-            TokenStore::File { path } => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| CliError::Io {
-                        what: format!("cannot create {}", dir.display()),
-                        message: e.to_string(),
-                    })?;
-                }
-                crate::config::write_private(path, text.as_bytes()).map_err(|e| CliError::Io {
+            // Atomic: a reader (or a process killed mid-write) sees the old token set or
+            // the new one, never half a file.
+            TokenStore::File { path } => crate::fsutil::write_atomic(path, text.as_bytes())
+                .map_err(|e| CliError::Io {
                     what: format!("cannot write {}", path.display()),
                     message: e.to_string(),
-                })
-            }
+                }),
         }
     }
 
@@ -163,6 +166,7 @@ impl TokenStore {
 fn with_timeout<T: Send + 'static>(
     f: impl FnOnce() -> keyring::Result<T> + Send + 'static,
 ) -> Result<T, CliError> {
+    let _turn = keyring_turn()?;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());
@@ -173,6 +177,35 @@ fn with_timeout<T: Send + 'static>(
             message: keyring_message(&e),
         }),
         Err(_) => Err(CliError::KeyringTimeout),
+    }
+}
+
+/// Takes this user's keyring turn; `None` (no turns, go ahead) when the lock file cannot
+/// be used: taking turns is an optimisation, not a requirement.
+fn keyring_turn() -> Result<Option<std::fs::File>, CliError> {
+    let Some(dir) = directories::BaseDirs::new()
+        .and_then(|b| b.runtime_dir().map(|d| d.to_path_buf()))
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "netinvite").map(|p| p.cache_dir().to_path_buf())
+        })
+    else {
+        return Ok(None);
+    };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return Ok(None);
+    }
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("netinvite-keyring.lock"))
+    else {
+        return Ok(None);
+    };
+    match super::lock::wait_blocking(&file, KEYRING_TURN_WAIT) {
+        Ok(()) => Ok(Some(file)),
+        Err(None) => Err(CliError::KeyringTimeout),
+        Err(Some(_)) => Ok(None),
     }
 }
 

@@ -66,14 +66,16 @@ pub fn run(ctx: &mut Context, cmd: ConfigCommand) -> Result<(), CliError> {
         ConfigCommand::List(_) => list(ctx),
         ConfigCommand::Show(_) => show(ctx),
         ConfigCommand::Use(a) => {
-            if !ctx.config.file.profiles.contains_key(&a.name) {
-                return Err(CliError::ProfileNotFound {
-                    name: a.name,
-                    known: ctx.config.names(),
-                });
-            }
-            ctx.config.file.default_profile = Some(a.name.clone());
-            ctx.config.save()?;
+            ctx.config.update(|f| {
+                if !f.profiles.contains_key(&a.name) {
+                    return Err(CliError::ProfileNotFound {
+                        name: a.name.clone(),
+                        known: f.profiles.keys().cloned().collect(),
+                    });
+                }
+                f.default_profile = Some(a.name.clone());
+                Ok(())
+            })?;
             ctx.io
                 .status(&format!("✓ {:?} is now the default profile", a.name));
             Ok(())
@@ -202,36 +204,46 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
             server: sel.profile.server,
         });
     }
-    let mut p = sel.profile.clone();
-    match key {
-        Key::PublicUrl => {
-            p.public_url = value
-                .map(|v| normalize_server(&v).map(|u| display_url(&u)))
-                .transpose()?
+    // Checked before the file is locked, so that a typo fails without touching it.
+    let bearer = match (key, &value) {
+        (Key::Bearer, Some(v)) => {
+            Some(BearerKind::from_str(v, true).map_err(|_| CliError::Usage {
+                message: format!("unknown bearer {v:?}"),
+                hint: Some("use id-token or access-token".into()),
+            })?)
         }
-        Key::Issuer => {
-            p.issuer = value
-                .map(|v| normalize_server(&v).map(|u| display_url(&u)))
-                .transpose()?
-        }
-        Key::ClientId => p.client_id = value,
-        Key::Bearer => {
-            p.bearer = value
-                .map(|v| {
-                    BearerKind::from_str(&v, true).map_err(|_| CliError::Usage {
-                        message: format!("unknown bearer {v:?}"),
-                        hint: Some("use id-token or access-token".into()),
-                    })
-                })
-                .transpose()?
-        }
-        Key::ConnectTimeout => p.connect_timeout = value.map(|v| seconds(&v)).transpose()?,
-        Key::Timeout => p.timeout = value.map(|v| seconds(&v)).transpose()?,
-    }
+        _ => None,
+    };
+    // Timeouts too, so that a bad value fails before the file is touched.
+    let secs = match (key, &value) {
+        (Key::ConnectTimeout | Key::Timeout, Some(v)) => Some(seconds(v)?),
+        _ => None,
+    };
+    let value = match (key, value) {
+        (Key::PublicUrl | Key::Issuer, Some(v)) => Some(display_url(&normalize_server(&v)?)),
+        (_, v) => v,
+    };
     // The fast copy holds the bearer chosen by the old settings.
     crate::auth::cache::remove(&crate::auth::cache_key(&sel.name, &sel.profile));
-    ctx.config.file.profiles.insert(sel.name.clone(), p);
-    ctx.config.save()?;
+    // Applied to the profile as it is in the file now: another process may have changed
+    // other settings since this one read it.
+    ctx.config.update(|f| {
+        let Some(p) = f.profiles.get_mut(&sel.name) else {
+            return Err(CliError::ProfileNotFound {
+                name: sel.name.clone(),
+                known: f.profiles.keys().cloned().collect(),
+            });
+        };
+        match key {
+            Key::PublicUrl => p.public_url = value,
+            Key::Issuer => p.issuer = value,
+            Key::ClientId => p.client_id = value,
+            Key::Bearer => p.bearer = bearer,
+            Key::ConnectTimeout => p.connect_timeout = secs,
+            Key::Timeout => p.timeout = secs,
+        }
+        Ok(())
+    })?;
     ctx.io.status(&format!("✓ Updated profile {:?}", sel.name));
     Ok(())
 }

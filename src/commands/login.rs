@@ -146,14 +146,15 @@ pub async fn run(ctx: &mut Context, args: LoginArgs) -> Result<(), CliError> {
     }
     sel.profile.user = me.email.clone().or(me.sub.clone());
     save_tokens(ctx, &sel, &tokens)?;
-    ctx.config
-        .file
-        .profiles
-        .insert(sel.name.clone(), sel.profile.clone());
-    if ctx.config.file.default_profile.is_none() || ctx.config.file.profiles.len() == 1 {
-        ctx.config.file.default_profile = Some(sel.name.clone());
-    }
-    ctx.config.save()?;
+    // Applied to config.toml as it is now, under its lock: a parallel login to another
+    // profile keeps its profile too.
+    ctx.config.update(|f| {
+        f.profiles.insert(sel.name.clone(), sel.profile.clone());
+        if f.default_profile.is_none() || f.profiles.len() == 1 {
+            f.default_profile = Some(sel.name.clone());
+        }
+        Ok(())
+    })?;
 
     let store = ctx.store(&sel);
     let expires_at = tokens.bearer_expires_at(kind);

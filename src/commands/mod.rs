@@ -1,6 +1,10 @@
 //! One file per subcommand, plus the few lookups several of them share: invitation ids,
 //! invitation links, network names and "find one invitation" (the server has no
 //! single-invitation endpoint).
+//!
+//! Nothing here knows the command line as a whole: `cli` declares it from the argument
+//! structs defined here and `lib.rs` dispatches, so the dependency runs one way
+//! (`cli` → `commands` → `context`, `api`, …).
 
 pub mod accept;
 pub mod auth;
@@ -20,31 +24,8 @@ pub mod show;
 
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, Network};
-use crate::cli::Command;
 use crate::context::{Context, Session};
 use crate::error::CliError;
-
-/// Runs one parsed command.
-pub async fn run(ctx: &mut Context, command: Command) -> Result<(), CliError> {
-    match command {
-        Command::Login(a) => login::run(ctx, a).await,
-        Command::Logout(a) => logout::run(ctx, a).await,
-        Command::Auth(a) => auth::run(ctx, a).await,
-        Command::Networks(a) => networks::run(ctx, a).await,
-        Command::Create(a) => create::run(ctx, a).await,
-        Command::List(a) => list::run(ctx, a).await,
-        Command::Show(a) => show::run(ctx, a).await,
-        Command::CopyLink(a) => copy_link::run(ctx, a).await,
-        Command::Resend(a) => resend::run(ctx, a).await,
-        Command::Revoke(a) => revoke::run(ctx, a).await,
-        Command::Inspect(a) => inspect::run(ctx, a).await,
-        Command::Accept(a) => accept::run(ctx, a).await,
-        Command::Doctor(a) => doctor::run(ctx, a).await,
-        Command::Config(a) => config::run(ctx, a),
-        Command::Completions(a) => completions::run(ctx, a),
-        Command::HoldClipboard => Ok(()),
-    }
-}
 
 /// Parses an invitation id: a positive whole number.
 pub fn parse_id(input: &str) -> Result<i64, CliError> {

@@ -3,7 +3,8 @@
 //! The server neither checks nor extends the deadline on resend, and does nothing when it
 //! has no SMTP: so past-deadline invitations are refused here, and a `not_sent` answer
 //! prints the link instead. `--wait` polls the list (bounded) until the send succeeded or
-//! failed, since the resend answer itself only says "sending".
+//! failed, since the resend answer itself only says "sending". Ctrl-C stops after the
+//! resend in flight and reports which ids were resent and which were not.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use crate::api::models::{Invitation, status};
 use crate::commands::{find_invitations, parse_ids};
 use crate::context::{Context, Session};
 use crate::error::CliError;
+use crate::interrupt::Interrupt;
 use crate::output::{self, email_status_text, json};
 
 #[derive(Debug, Args)]
@@ -33,6 +35,7 @@ pub struct ResendArgs {
 
 pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
     let ids = parse_ids(&args.ids)?;
+    let stop = Interrupt::listen();
     let mut session = ctx.session().await?;
     let found = find_invitations(&mut session, &ids, None).await?;
     let now = chrono::Utc::now();
@@ -51,8 +54,13 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
     }
     let base = session.selected.public_base();
     let mut results = Vec::new();
+    let mut not_done = Vec::new();
     for listed in &found {
         let id = listed.id;
+        if stop.requested() {
+            not_done.push(id);
+            continue;
+        }
         let mut inv = session
             .call(|c| async move { c.resend(id).await })
             .await
@@ -67,13 +75,8 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
         inv.invited_by_email = listed.invited_by_email.clone();
         inv.invited_by_user_id = listed.invited_by_user_id;
         if args.wait && inv.email_status == "sending" {
-            inv = wait_for_outcome(
-                ctx,
-                &mut session,
-                inv,
-                Duration::from_secs(args.wait_timeout),
-            )
-            .await?;
+            let timeout = Duration::from_secs(args.wait_timeout);
+            inv = wait_for_outcome(ctx, &mut session, inv, timeout, &stop).await?;
         }
         report(ctx, &inv, &base)?;
         results.push(inv);
@@ -81,6 +84,14 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
     if ctx.io.json {
         let text = json::invitations_one_or_many(&results, &base, chrono::Utc::now());
         ctx.io.out(&text)?;
+    }
+    if !not_done.is_empty() {
+        return Err(CliError::Interrupted {
+            command: "resend",
+            done_verb: "resent",
+            done: results.iter().map(|i| i.id).collect(),
+            not_done,
+        });
     }
     let failed = results
         .iter()
@@ -130,6 +141,7 @@ async fn wait_for_outcome(
     session: &mut Session,
     mut inv: Invitation,
     timeout: Duration,
+    stop: &Interrupt,
 ) -> Result<Invitation, CliError> {
     let spinner = ctx
         .io
@@ -141,7 +153,11 @@ async fn wait_for_outcome(
     };
     let mut delay = Duration::from_millis(250);
     while started.elapsed() < timeout {
-        tokio::time::sleep(delay.min(timeout.saturating_sub(started.elapsed()))).await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay.min(timeout.saturating_sub(started.elapsed()))) => {}
+            // The resend is done; only the wait for its outcome is cut short.
+            _ = stop.wait() => break,
+        }
         delay = (delay * 2).min(Duration::from_secs(2));
         let list = session.invitations(&q).await?;
         if let Some(now) = list.into_iter().find(|i| i.id == inv.id) {
@@ -156,10 +172,17 @@ async fn wait_for_outcome(
         }
     }
     spinner.finish();
-    ctx.io.note(&format!(
-        "invitation {}: no result after {} s; the email is still queued",
-        inv.id,
-        timeout.as_secs()
-    ));
+    if stop.requested() {
+        ctx.io.note(&format!(
+            "invitation {}: stopped waiting (interrupted); the email is still queued",
+            inv.id
+        ));
+    } else {
+        ctx.io.note(&format!(
+            "invitation {}: no result after {} s; the email is still queued",
+            inv.id,
+            timeout.as_secs()
+        ));
+    }
     Ok(inv)
 }

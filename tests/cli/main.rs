@@ -11,6 +11,8 @@ mod help;
 mod idp;
 mod invitee;
 mod list;
+mod load;
 mod manage;
 mod oidc;
 mod secrets;
+mod state;
