@@ -40,6 +40,10 @@ pub struct Global {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Filter the JSON output with a jq expression (implies --json); strings print raw
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
+
     /// Print nothing but data and errors
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -123,10 +127,20 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
+    /// Show the help of netinvite or of a command, and where its manual page is
+    Help(HelpArgs),
     /// Hold the clipboard (internal: started by copy-link)
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
     /// Crash on purpose (internal: lets the tests see the crash report)
     #[command(name = "__panic", hide = true)]
     Panic,
+}
+
+/// `netinvite help [COMMAND]…`: the same text as `--help`, and the manual page to read.
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// The command (and subcommand), e.g. `list` or `auth status`
+    #[arg(value_name = "COMMAND")]
+    pub command: Vec<String>,
 }

@@ -65,6 +65,16 @@ pub enum CliError {
         not_done: Vec<i64>,
     },
     TokenFromTerminal,
+    /// A `--jq` expression that does not compile; `offset` is a byte offset into it.
+    InvalidJq {
+        expr: String,
+        message: String,
+        offset: Option<usize>,
+    },
+    /// `--jq` on a command whose output is text, not JSON.
+    JqNeedsJson {
+        command: String,
+    },
     // -- not found (3)
     InvitationNotFound {
         id: i64,
@@ -233,6 +243,11 @@ pub enum CliError {
         what: String,
         message: String,
     },
+    /// The `--jq` filter raised an error while running (like `gh`, a failure, not a
+    /// usage error: the expression was valid, the data did not fit it).
+    JqFailed {
+        message: String,
+    },
     Partial {
         failed: usize,
         total: usize,
@@ -262,7 +277,9 @@ impl CliError {
             | NeedsConfirmation { .. }
             | Cancelled
             | Interrupted { .. }
-            | TokenFromTerminal => USAGE,
+            | TokenFromTerminal
+            | InvalidJq { .. }
+            | JqNeedsJson { .. } => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -306,7 +323,8 @@ impl CliError {
             | FileTooOpen { .. }
             | Config { .. }
             | ConfigInvalid { .. }
-            | Io { .. } => FAILURE,
+            | Io { .. }
+            | JqFailed { .. } => FAILURE,
             Partial { code, .. } => *code,
             Item { inner, .. } => inner.exit_code(),
         }
@@ -367,6 +385,9 @@ impl CliError {
             Cancelled => "cancelled",
             Interrupted { .. } => "interrupted",
             TokenFromTerminal => "token_from_terminal",
+            InvalidJq { .. } => "invalid_jq",
+            JqNeedsJson { .. } => "usage",
+            JqFailed { .. } => "jq_failed",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -460,6 +481,11 @@ impl CliError {
             TokenFromTerminal => {
                 "--with-token reads the token from standard input, which is a terminal".into()
             }
+            InvalidJq { message, .. } => format!("invalid --jq expression: {message}"),
+            JqNeedsJson { command } => {
+                format!("--jq needs JSON output, and {command} prints text")
+            }
+            JqFailed { message } => format!("the --jq filter failed: {message}"),
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
             NetworkNotFound { query, .. } => format!("no network named {query:?}"),
@@ -623,6 +649,17 @@ impl CliError {
                 vec![format!("profiles: {}", known.join(", "))]
             }
             Item { inner, .. } | OutcomeUnknown { cause: inner, .. } => inner.details(),
+            InvalidJq { expr, offset, .. } => {
+                let mut v = vec![expr.clone()];
+                // A caret under the error, when the expression is one line.
+                if let Some(at) = offset
+                    && !expr.contains('\n')
+                    && let Some(before) = expr.get(..*at)
+                {
+                    v.push(format!("{}^", " ".repeat(before.chars().count())));
+                }
+                v
+            }
             RevokeNeedsForce { status, .. } if status == "accepted" => vec![
                 "revoking an accepted invitation only marks it revoked: the person stays a member of the network with the access it granted".into(),
             ],
@@ -651,6 +688,9 @@ impl CliError {
                 "pass --yes to confirm (no prompt is shown without a terminal or with --no-input)".into()
             }
             Cancelled => return None,
+            InvalidJq { .. } => "--jq takes a jq filter (https://jqlang.org/manual/), e.g. --jq '.[] | select(.status == \"pending\") | .id'".into(),
+            JqNeedsJson { .. } => "drop --jq; the commands that print JSON with --json accept it".into(),
+            JqFailed { .. } => "the filter runs on the output of --json (docs/json.md describes it): a listing is an array, so start with `.[]`".into(),
             Interrupted {
                 command, not_done, ..
             } => format!(

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::error::CliError;
+use crate::output::jq::{Jq, JqError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ColorChoice {
@@ -41,6 +42,8 @@ pub struct Io {
     pub verbosity: Verbosity,
     pub json: bool,
     pub no_input: bool,
+    /// `--jq`: every JSON output goes through this filter on its way to stdout.
+    pub jq: Option<Jq>,
 }
 
 /// ANSI styles used on terminals.
@@ -91,12 +94,20 @@ impl Io {
             verbosity,
             json,
             no_input,
+            jq: None,
         }
     }
 
-    /// Writes data to stdout. A closed pipe (`| head`) ends the program quietly.
+    /// Writes data to stdout (through the `--jq` filter, if any: each call must then
+    /// carry whole JSON values; a document written piece by piece goes through
+    /// [`Io::out_with`]). A closed pipe (`| head`) ends the program quietly.
     pub fn out(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
+        if let Some(jq) = &self.jq {
+            let res = jq.run_text(text.as_bytes(), &mut out);
+            let _ = out.flush();
+            return jq_result(res);
+        }
         let res = out.write_all(text.as_bytes()).and_then(|_| out.flush());
         match res {
             Ok(()) => Ok(()),
@@ -116,6 +127,19 @@ impl Io {
     ) -> Result<(), CliError> {
         let stdout = std::io::stdout().lock();
         let mut buf = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+        if let Some(jq) = &self.jq {
+            // Each value is filtered as soon as it is complete (NDJSON line by line).
+            let mut w = jq.writer(&mut buf);
+            let res = match write(&mut w) {
+                Ok(()) => w.finish(),
+                Err(e) => match w.finish() {
+                    Err(JqError::NotJson) | Ok(()) => Err(JqError::Io(e)),
+                    Err(jq_error) => Err(jq_error),
+                },
+            };
+            let _ = buf.flush();
+            return jq_result(res);
+        }
         let res = write(&mut buf).and_then(|_| buf.flush());
         match res {
             Ok(()) => Ok(()),
@@ -242,6 +266,48 @@ impl Io {
     pub fn spinner(&self, message: &str) -> Spinner {
         let active = self.stderr_tty && self.verbosity == Verbosity::Normal && !self.json;
         Spinner::start(active, message.to_string())
+    }
+}
+
+/// Where jq's `debug`, `stderr` and `halt_error` messages go: jaq hands them to the `log`
+/// crate, and only jaq's records (not those of the HTTP or TLS libraries) are printed.
+struct JqMessages;
+
+impl log::Log for JqMessages {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.target().starts_with("jaq")
+    }
+
+    fn log(&self, r: &log::Record) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = match r.level() {
+            log::Level::Error => write!(err, "{}", r.args()),
+            _ => writeln!(err, "[\"DEBUG:\",{}]", r.args()),
+        };
+    }
+
+    fn flush(&self) {}
+}
+
+/// Lets a `--jq` filter write to stderr as jq does (`debug`, `stderr`, `halt_error`).
+pub fn route_jq_messages() {
+    if log::set_logger(&JqMessages).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+}
+
+/// Maps how `--jq` output ended: a closed pipe ends quietly, `halt` exits as asked.
+fn jq_result(res: Result<(), JqError>) -> Result<(), CliError> {
+    match res {
+        Ok(()) => Ok(()),
+        Err(JqError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => closed_pipe(),
+        Err(e) => match e.into_cli() {
+            Ok(err) => Err(err),
+            Err(code) => std::process::exit(code),
+        },
     }
 }
 

@@ -5,7 +5,8 @@
 //! and renews tokens, `output/` renders, `io` is the only place that prints, and `error`
 //! owns every message and exit status. `fsutil` writes state files crash-safely, `panic`
 //! turns a crash into a short secret-free report, `interrupt` lets a multi-id command stop
-//! cleanly on Ctrl-C.
+//! cleanly on Ctrl-C. `complete` answers shell completion from the local index,
+//! `manual` is `netinvite help`, and `output::jq` is `--jq`.
 //!
 //! Dependencies run one way: `lib` (dispatch) → `cli` (clap's types) → `commands` →
 //! `context`, `api`, `auth`, `output`, `io`, `config`. Nothing below `cli` imports it; the
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod fsutil;
 pub mod index;
 pub mod interrupt;
 pub mod io;
+pub mod manual;
 pub mod output;
 pub mod panic;
 pub mod secret;
@@ -39,6 +42,13 @@ use io::Io;
 /// Parses the process arguments, runs the command and returns its exit status.
 pub fn main() -> ExitCode {
     panic::install();
+    // `COMPLETE=<shell> netinvite -- <words>`: the shell asks for candidates (see
+    // complete.rs); answered from local files only, then the process exits.
+    clap_complete::CompleteEnv::with_factory(|| {
+        complete::with_candidates(Cli::command(), Cli::command)
+    })
+    .completer("netinvite")
+    .complete();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_failure(e),
@@ -50,7 +60,30 @@ pub fn main() -> ExitCode {
     }
     let g = &cli.global;
     let verbosity = g.verbosity();
-    let io = Io::new(g.color, verbosity, g.json, g.no_input);
+    // `--jq` implies `--json`, and compiles before anything else runs.
+    let json = g.json || g.jq.is_some();
+    let mut io = Io::new(g.color, verbosity, json, g.no_input);
+    if let Some(expr) = &g.jq {
+        match text_only(&cli.command).and_then(|()| output::jq::Jq::compile(expr)) {
+            Ok(jq) => {
+                io::route_jq_messages();
+                io.jq = Some(jq);
+            }
+            Err(e) => {
+                io.error(&e);
+                return ExitCode::from(e.exit_code());
+            }
+        }
+    }
+    if let Command::Help(args) = &cli.command {
+        return match manual::help(Cli::command(), &args.command).and_then(|text| io.out(&text)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                io.error(&e);
+                ExitCode::from(e.exit_code())
+            }
+        };
+    }
     let result = Config::dir_from_env()
         .and_then(Config::load)
         .and_then(|config| {
@@ -75,11 +108,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
         Err(e) => {
-            let io = Io::new(cli.global.color, verbosity, cli.global.json, true);
+            let io = Io::new(cli.global.color, verbosity, json, true);
             io.error(&e);
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `--jq` on a command that prints text rather than JSON is refused before it runs (so
+/// that `auth token --jq .` never fetches a token only to fail).
+fn text_only(command: &Command) -> Result<(), error::CliError> {
+    let name = match command {
+        Command::Completions(_) => "`netinvite completions`",
+        Command::Help(_) => "`netinvite help`",
+        Command::Auth(commands::auth::AuthCommand::Token(_)) => "`netinvite auth token`",
+        Command::HoldClipboard => "this command",
+        _ => return Ok(()),
+    };
+    Err(error::CliError::JqNeedsJson {
+        command: name.into(),
+    })
 }
 
 /// Runs one parsed command.
@@ -99,9 +147,9 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliE
         Command::Accept(a) => commands::accept::run(ctx, a).await,
         Command::Doctor(a) => commands::doctor::run(ctx, a).await,
         Command::Config(a) => commands::config::run(ctx, a),
-        Command::Completions(a) => commands::completions::run(ctx, a, Cli::command()),
+        Command::Completions(a) => commands::completions::run(ctx, a),
         // Handled in `main` before the runtime starts.
-        Command::HoldClipboard | Command::Panic => Ok(()),
+        Command::HoldClipboard | Command::Panic | Command::Help(_) => Ok(()),
     }
 }
 
@@ -120,7 +168,10 @@ fn clap_failure(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            let json = std::env::args_os().any(|a| a == "--json");
+            let json = std::env::args_os().any(|a| {
+                a.to_str()
+                    .is_some_and(|a| a == "--json" || a == "--jq" || a.starts_with("--jq="))
+            });
             if json {
                 let text = e.to_string();
                 let message = text

@@ -10,6 +10,7 @@ mod faults;
 mod help;
 mod idp;
 mod invitee;
+mod jq;
 mod list;
 mod load;
 mod manage;
