@@ -116,6 +116,8 @@ pub enum Command {
     Resend(commands::resend::ResendArgs),
     /// Revoke invitations so their links stop working
     Revoke(commands::revoke::RevokeArgs),
+    /// Wait until invitations are accepted (or their email is sent)
+    Wait(commands::wait::WaitArgs),
     /// Preview an invitation from its link, without signing in
     Inspect(commands::inspect::InspectArgs),
     /// Accept an invitation (as the invitee)

@@ -75,6 +75,22 @@ pub enum CliError {
     JqNeedsJson {
         command: String,
     },
+    InvalidDuration {
+        input: String,
+        reason: String,
+    },
+    /// Bulk input with bad rows: nothing was sent.
+    InvalidInput {
+        source: String,
+        problems: Vec<String>,
+        bad_rows: usize,
+        total_rows: usize,
+    },
+    /// Ctrl-C during a batch: what was in flight finished, the rest was not sent.
+    BatchInterrupted {
+        done: usize,
+        total: usize,
+    },
     // -- not found (3)
     InvitationNotFound {
         id: i64,
@@ -253,6 +269,14 @@ pub enum CliError {
         total: usize,
         code: u8,
     },
+    /// `wait` ended without every invitation reaching the state: some were revoked or
+    /// expired (conflict), some timed out or their email failed (failure).
+    WaitIncomplete {
+        closed: Vec<(i64, String)>,
+        timed_out: Vec<i64>,
+        email_failed: Vec<i64>,
+        after: String,
+    },
     /// One item of a batch (an address, an id) that failed.
     Item {
         label: String,
@@ -279,7 +303,10 @@ impl CliError {
             | Interrupted { .. }
             | TokenFromTerminal
             | InvalidJq { .. }
-            | JqNeedsJson { .. } => USAGE,
+            | JqNeedsJson { .. }
+            | InvalidDuration { .. }
+            | InvalidInput { .. }
+            | BatchInterrupted { .. } => USAGE,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -326,6 +353,8 @@ impl CliError {
             | Io { .. }
             | JqFailed { .. } => FAILURE,
             Partial { code, .. } => *code,
+            WaitIncomplete { closed, .. } if !closed.is_empty() => CONFLICT,
+            WaitIncomplete { .. } => FAILURE,
             Item { inner, .. } => inner.exit_code(),
         }
     }
@@ -388,6 +417,12 @@ impl CliError {
             InvalidJq { .. } => "invalid_jq",
             JqNeedsJson { .. } => "usage",
             JqFailed { .. } => "jq_failed",
+            InvalidDuration { .. } => "invalid_duration",
+            InvalidInput { .. } => "invalid_input",
+            BatchInterrupted { .. } => "interrupted",
+            WaitIncomplete { closed, .. } if !closed.is_empty() => "wait_closed",
+            WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => "wait_timeout",
+            WaitIncomplete { .. } => "email_failed",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -486,6 +521,39 @@ impl CliError {
                 format!("--jq needs JSON output, and {command} prints text")
             }
             JqFailed { message } => format!("the --jq filter failed: {message}"),
+            InvalidDuration { input, reason } => format!("invalid duration {input:?}: {reason}"),
+            InvalidInput {
+                source,
+                bad_rows,
+                total_rows,
+                ..
+            } => format!(
+                "{source}: {bad_rows} of {total_rows} rows have problems; nothing was sent"
+            ),
+            BatchInterrupted { done, total } => format!(
+                "interrupted: {done} of {total} were done; the rest were not sent"
+            ),
+            WaitIncomplete {
+                closed,
+                timed_out,
+                email_failed,
+                after,
+            } => {
+                let mut parts = Vec::new();
+                for (id, status) in closed {
+                    parts.push(format!("invitation {id} is {status}"));
+                }
+                if !timed_out.is_empty() {
+                    parts.push(format!(
+                        "{} still not there after {after}",
+                        ids_text(timed_out)
+                    ));
+                }
+                if !email_failed.is_empty() {
+                    parts.push(format!("the email of {} failed", ids_text(email_failed)));
+                }
+                parts.join("; ")
+            }
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
             NetworkNotFound { query, .. } => format!("no network named {query:?}"),
@@ -640,6 +708,7 @@ impl CliError {
             Interrupted {
                 done_verb, done, ..
             } if !done.is_empty() => vec![format!("{done_verb}: {}", join_ids(done))],
+            InvalidInput { problems, .. } => problems.clone(),
             NetworkNotFound { candidates, .. } | NetworkAmbiguous { candidates, .. }
                 if !candidates.is_empty() =>
             {
@@ -701,6 +770,16 @@ impl CliError {
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
+            InvalidDuration { .. } => "use a number and a unit: 30s, 10m, 1h, 30d or 2w".into(),
+            InvalidInput { .. } => "fix these rows and run again (nothing was sent), or pass --skip-invalid to send the valid rows".into(),
+            BatchInterrupted { .. } => "run the same command again: what was done is skipped, the rest is sent".into(),
+            WaitIncomplete { closed, .. } if !closed.is_empty() => {
+                "a revoked or expired invitation can no longer be accepted: create a new one".into()
+            }
+            WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => {
+                "wait longer with --timeout, or see where they stand with `netinvite show ID`".into()
+            }
+            WaitIncomplete { .. } => "`netinvite show ID` shows the email error".into(),
             TokenFromTerminal => "pipe it in: `printf %s \"$TOKEN\" | netinvite login --with-token`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
@@ -969,6 +1048,15 @@ fn tries(attempts: u32) -> String {
 fn seconds(d: Duration) -> String {
     let s = format!("{:.2}", d.as_secs_f64());
     format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
+fn ids_text(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    if ids.len() == 1 {
+        format!("invitation {}", list[0])
+    } else {
+        format!("invitations {}", list.join(", "))
+    }
 }
 
 fn shorten(s: &str, max: usize) -> String {

@@ -1,5 +1,5 @@
 //! The one output gate: data to stdout, everything else to stderr; terminal detection,
-//! colour, prompts and the spinner. Nothing else in netinvite prints.
+//! colour, prompts, the spinner and the progress bar. Nothing else in netinvite prints.
 //!
 //! A closed stdout (`netinvite list | head -1`) ends the program at once with status 0 and
 //! no message: the reader has what it wanted, and under `set -o pipefail` a 141 would make
@@ -314,6 +314,61 @@ fn jq_result(res: Result<(), JqError>) -> Result<(), CliError> {
 /// The reader went away: stop quietly (see the module comment for why 0).
 fn closed_pipe() -> ! {
     std::process::exit(0)
+}
+
+impl Io {
+    /// A progress bar of `total` steps on stderr (indicatif); hidden when stderr is not a
+    /// terminal or with `-q`/`-v`/`--json`, so that it never mixes with other output.
+    pub fn progress(&self, total: usize, message: &str) -> Progress {
+        let active = self.stderr_tty && self.verbosity == Verbosity::Normal && !self.json;
+        let bar = if active {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} ({elapsed})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(message.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Progress { bar }
+    }
+}
+
+/// A progress bar from [`Io::progress`]; its lines never break the bar.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+impl Progress {
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Runs `f` (which prints to stderr) with the bar out of the way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
+    pub fn set_message(&self, message: &str) {
+        self.bar.set_message(message.to_string());
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 fn paint(on: bool, style: Style, text: &str) -> String {

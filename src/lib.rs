@@ -14,12 +14,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod complete;
 pub mod config;
 pub mod context;
+pub mod duration;
 pub mod error;
 pub mod fsutil;
 pub mod index;
@@ -145,6 +147,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliE
         Command::Revoke(a) => commands::revoke::run(ctx, a).await,
         Command::Inspect(a) => commands::inspect::run(ctx, a).await,
         Command::Accept(a) => commands::accept::run(ctx, a).await,
+        Command::Wait(a) => commands::wait::run(ctx, a).await,
         Command::Doctor(a) => commands::doctor::run(ctx, a).await,
         Command::Config(a) => commands::config::run(ctx, a),
         Command::Completions(a) => commands::completions::run(ctx, a),

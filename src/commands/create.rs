@@ -3,20 +3,30 @@
 //! Everything that can be checked locally is checked before the first request (emails,
 //! expiry, role). The network is resolved by name or id with one `GET /api/networks`,
 //! which also makes sure the caller's user record exists on the server.
+//!
+//! `--from-file` is bulk onboarding: the whole file is checked first, one listing of the
+//! pending invitations makes a re-run skip what exists, and the creates go through the
+//! batch runner. A create whose answer was lost is looked up, never sent again.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::api::models::{Invitation, NewInvitation, status};
-use crate::api::{KnownDetail, ListQuery};
+use crate::api::{Client, KnownDetail, ListQuery};
+use crate::batch::input::{self, Defaults, InputFormat, Planned};
+use crate::batch::{self, DEFAULT_JOBS};
 use crate::clipboard;
 use crate::commands::resolve_network;
 use crate::context::{Context, Session};
 use crate::error::CliError;
+use crate::output::batch::{ItemResult, ndjson, summary, table};
 use crate::output::{self, json};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  netinvite create --email ana@example.com --network lab\n  netinvite create --email a@x.org --email b@x.org --network lab --role owner --expires-in 14d\n  netinvite create --email ana@example.com --network lab --can-manage-nodes --copy"
+    after_help = "Examples:\n  netinvite create --email ana@example.com --network lab\n  netinvite create --email a@x.org --email b@x.org --network lab --role owner --expires-in 14d\n  netinvite create --email ana@example.com --network lab --can-manage-nodes --copy\n  netinvite create --from-file team.csv --network lab --dry-run\n\nBulk input (--from-file): CSV with a header row, or JSON lines, with the columns email\n(required), network, role, can_manage_nodes, can_invite_users, can_manage_firewall,\nexpires_in; flags give the defaults for missing cells. Rows already pending in their\nnetwork, or whose address is already a member, are skipped, so a re-run creates only\nwhat is missing. Exit status 0 when every row was created or skipped, 1 otherwise."
 )]
 pub struct CreateArgs {
     /// Address to invite (repeat for several)
@@ -24,18 +34,44 @@ pub struct CreateArgs {
         long = "email",
         short = 'e',
         value_name = "EMAIL",
-        required_unless_present = "emails_from"
+        required_unless_present_any = ["emails_from", "from_file"],
+        conflicts_with = "from_file"
     )]
     pub emails: Vec<String>,
 
     /// Read addresses from a file, one per line (`-` for standard input; blank lines and
     /// lines starting with `#` are skipped)
-    #[arg(long, value_name = "FILE")]
-    pub emails_from: Option<std::path::PathBuf>,
+    #[arg(long, value_name = "FILE", conflicts_with = "from_file")]
+    pub emails_from: Option<PathBuf>,
 
-    /// Network name or id
-    #[arg(long, short = 'n', value_name = "NAME|ID")]
-    pub network: String,
+    /// Invite everyone in a CSV or JSON-lines file (`-` for standard input); see below
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+
+    /// Format of --from-file (default: by extension, else by content)
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "from_file")]
+    pub input_format: Option<InputFormat>,
+
+    /// Send the valid rows even when some rows are bad (they are reported, exit 1)
+    #[arg(long, requires = "from_file")]
+    pub skip_invalid: bool,
+
+    /// Check the file and show what would be created, without creating anything
+    #[arg(long, requires = "from_file")]
+    pub dry_run: bool,
+
+    /// How many creates to have in flight at once (1–32; default 4)
+    #[arg(long, short = 'j', value_name = "N", requires = "from_file")]
+    pub jobs: Option<usize>,
+
+    /// Network name or id (with --from-file: for rows without a network)
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAME|ID",
+        required_unless_present = "from_file"
+    )]
+    pub network: Option<String>,
 
     /// Role in the network: member or owner
     #[arg(long, default_value = "member", value_name = "ROLE")]
@@ -58,7 +94,7 @@ pub struct CreateArgs {
     pub expires_in: String,
 
     /// Revoke a pending invitation for the same address and network, then create anew
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_file")]
     pub replace: bool,
 
     /// Keep the address's case (by default it is lower-cased, as the server's duplicate
@@ -67,11 +103,27 @@ pub struct CreateArgs {
     pub keep_case: bool,
 
     /// Put the link on the clipboard too
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_file")]
     pub copy: bool,
 }
 
 pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
+    if let Some(path) = &args.from_file {
+        return run_file(ctx, &args, path).await;
+    }
+    for (given, flag) in [
+        (args.input_format.is_some(), "--input-format"),
+        (args.skip_invalid, "--skip-invalid"),
+        (args.dry_run, "--dry-run"),
+        (args.jobs.is_some(), "--jobs"),
+    ] {
+        if given {
+            return Err(CliError::Usage {
+                message: format!("{flag} only applies to --from-file"),
+                hint: Some("netinvite create --from-file team.csv --network lab --dry-run".into()),
+            });
+        }
+    }
     // Local validation first: nothing is sent unless every input is sound.
     let role = parse_role(&args.role)?;
     let days = parse_expiry(&args.expires_in)?;
@@ -103,7 +155,7 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
 
     let mut session = ctx.session().await?;
     let nets = session.ensure_user_record().await?;
-    let network = resolve_network(&nets, &args.network)?.clone();
+    let network = resolve_network(&nets, args.network.as_deref().unwrap_or_default())?.clone();
     let base = session.selected.public_base();
     let now = chrono::Utc::now();
 
@@ -196,6 +248,19 @@ async fn create_one(
 ) -> Result<Invitation, CliError> {
     match post(session, body).await {
         Ok(inv) => Ok(inv),
+        Err(e) if e.write_outcome_unknown() => {
+            // The answer was lost, not necessarily the write: look before saying.
+            match find_pending(session, body.network_id, &body.email).await {
+                Ok(Some(inv)) => {
+                    ctx.io.note(&format!(
+                        "the server's answer for {} was lost, but the invitation exists (invitation {})",
+                        body.email, inv.id
+                    ));
+                    Ok(inv)
+                }
+                _ => Err(e),
+            }
+        }
         Err(e) => match classify(&e) {
             Some(KnownDetail::AlreadyPending) => {
                 let stale = find_pending(session, body.network_id, &body.email).await?;
@@ -318,6 +383,384 @@ fn report(
         ctx.io.outln(&link)?;
     }
     Ok(())
+}
+
+/// `create --from-file`: check everything, list what is pending, create what is missing.
+async fn run_file(ctx: &mut Context, args: &CreateArgs, path: &Path) -> Result<(), CliError> {
+    let jobs = batch::check_jobs(args.jobs.unwrap_or(DEFAULT_JOBS))?;
+    let role = parse_role(&args.role)?;
+    let days = parse_expiry(&args.expires_in)?;
+    let source = if path.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let text = read_input(path, &source)?;
+    let format = args
+        .input_format
+        .unwrap_or_else(|| InputFormat::detect(path, &text));
+    let (raw, mut problems) = input::read(format, &text);
+    if raw.is_empty() && !problems.is_empty() {
+        // Nothing could be read at all (a broken header, a quote never closed).
+        return Err(invalid_input(&source, &problems, 0));
+    }
+
+    let mut session = ctx.session().await?;
+    let nets = session.ensure_user_record().await?;
+    let default_network = args
+        .network
+        .as_deref()
+        .map(|n| resolve_network(&nets, n).cloned())
+        .transpose()?;
+    let defaults = Defaults {
+        network: default_network,
+        role,
+        can_manage_nodes: args.can_manage_nodes,
+        can_invite_users: args.can_invite_users,
+        can_manage_firewall: args.can_manage_firewall,
+        expires_in_days: days,
+        keep_case: args.keep_case,
+    };
+    let (planned, more) = input::check(&raw, &defaults, &nets);
+    problems.extend(more);
+    problems.sort_by_key(|p| p.line);
+    if !problems.is_empty() && !args.skip_invalid {
+        return Err(invalid_input(&source, &problems, raw.len()));
+    }
+
+    let mut results: Vec<ItemResult> = Vec::new();
+    let mut by_line: HashMap<usize, Vec<String>> = HashMap::new();
+    for p in &problems {
+        by_line.entry(p.line).or_default().push(match &p.column {
+            Some(c) => format!("column {c}: {}", p.reason),
+            None => p.reason.clone(),
+        });
+    }
+    for (line, reasons) in by_line {
+        let mut r = ItemResult::new("invalid");
+        r.line = Some(line);
+        r.code = Some("invalid_input");
+        r.reason = Some(reasons.join("; "));
+        r.email = raw
+            .iter()
+            .find(|row| row.line == line)
+            .and_then(|row| row.cells.iter().find(|(c, _)| *c == "email"))
+            .map(|(_, v)| v.clone());
+        results.push(r);
+    }
+
+    // Same address and network twice in the file: the first row counts.
+    let mut first_line: HashMap<(i64, String), usize> = HashMap::new();
+    let mut unique: Vec<Planned> = Vec::new();
+    for p in planned {
+        let key = (p.network_id, p.email.to_lowercase());
+        match first_line.get(&key) {
+            Some(l) => {
+                let mut r = row_result(&p, "skipped");
+                r.reason = Some(format!("same address and network as line {l}"));
+                results.push(r);
+            }
+            None => {
+                first_line.insert(key, p.line);
+                unique.push(p);
+            }
+        }
+    }
+
+    // One listing up front makes a re-run skip what was already created.
+    let pending = pending_by_address(&mut session, &unique).await?;
+    let now = chrono::Utc::now();
+    let mut to_create: Vec<Planned> = Vec::new();
+    for p in unique {
+        match pending.get(&(p.network_id, p.email.to_lowercase())) {
+            Some(inv) if inv.is_past_deadline(now) => {
+                let mut r = row_result(&p, "failed");
+                r.code = Some("past_deadline");
+                r.reason = Some(format!(
+                    "invitation {} is past its deadline but still pending on the server, which refuses a new one: `netinvite revoke {}` and run again",
+                    inv.id, inv.id
+                ));
+                r.invitation = Some(inv.clone());
+                results.push(r);
+            }
+            Some(inv) => {
+                let mut r = row_result(&p, "skipped");
+                r.reason = Some("already has a pending invitation".into());
+                r.invitation = Some(inv.clone());
+                results.push(r);
+            }
+            None => to_create.push(p),
+        }
+    }
+
+    if args.dry_run {
+        for p in &to_create {
+            results.push(row_result(p, "would_create"));
+        }
+        return finish(ctx, &session, results, false, "rows");
+    }
+
+    let bodies: Vec<NewInvitation> = to_create.iter().map(new_invitation).collect();
+    let sent = batch::send_all(
+        &mut session,
+        &ctx.io,
+        "inviting",
+        &bodies,
+        jobs,
+        |c: Client, body: NewInvitation| async move { c.create_invitation(&body).await },
+    )
+    .await;
+
+    let mut lost: Vec<(Planned, CliError)> = Vec::new();
+    let mut created: Vec<Invitation> = Vec::new();
+    for (p, outcome) in to_create.into_iter().zip(sent.results) {
+        let Some(outcome) = outcome else {
+            let mut r = row_result(&p, "not_sent");
+            r.reason = Some("interrupted before it was sent".into());
+            results.push(r);
+            continue;
+        };
+        match outcome {
+            Ok(inv) => {
+                created.push(inv.clone());
+                let mut r = row_result(&p, "created");
+                r.invitation = Some(inv);
+                results.push(r);
+            }
+            Err(e) if e.write_outcome_unknown() => lost.push((p, e)),
+            Err(e) => results.push(failure_result(&p, &e)),
+        }
+    }
+    for r in resolve_lost(&mut session, lost).await {
+        if let Some(inv) = r.invitation.as_ref().filter(|_| r.status == "created") {
+            created.push(inv.clone());
+        }
+        results.push(r);
+    }
+    session.remember(&created);
+    finish(ctx, &session, results, sent.interrupted, "rows")
+}
+
+fn row_result(p: &Planned, status: &'static str) -> ItemResult {
+    let mut r = ItemResult::new(status);
+    r.line = Some(p.line);
+    r.email = Some(p.email.clone());
+    r.network_id = Some(p.network_id);
+    r.network_name = Some(p.network_name.clone());
+    r
+}
+
+fn new_invitation(p: &Planned) -> NewInvitation {
+    NewInvitation {
+        email: p.email.clone(),
+        network_id: p.network_id,
+        role: p.role.to_string(),
+        can_manage_nodes: p.can_manage_nodes,
+        can_invite_users: p.can_invite_users,
+        can_manage_firewall: p.can_manage_firewall,
+        expires_in_days: p.expires_in_days,
+    }
+}
+
+/// A refused create: "already pending" (someone was quicker than the listing) and
+/// "already a member" are skips; anything else fails the row.
+fn failure_result(p: &Planned, e: &CliError) -> ItemResult {
+    match classify(e) {
+        Some(KnownDetail::AlreadyPending) => {
+            let mut r = row_result(p, "skipped");
+            r.reason = Some("already has a pending invitation".into());
+            r
+        }
+        Some(KnownDetail::AlreadyMember) => {
+            let mut r = row_result(p, "skipped");
+            r.reason = Some("already a member of the network".into());
+            r
+        }
+        _ => {
+            let mut r = row_result(p, "failed");
+            r.code = Some(e.code());
+            r.reason = Some(e.message());
+            r
+        }
+    }
+}
+
+/// The stored-pending invitations of the rows' networks, by (network, lower-cased
+/// address): one listing per network when there are few, else one for all.
+async fn pending_by_address(
+    session: &mut Session,
+    rows: &[Planned],
+) -> Result<HashMap<(i64, String), Invitation>, CliError> {
+    let mut networks: Vec<i64> = rows.iter().map(|p| p.network_id).collect();
+    networks.sort_unstable();
+    networks.dedup();
+    let queries: Vec<Option<i64>> = match networks.len() {
+        0 => Vec::new(),
+        1..=3 => networks.iter().map(|n| Some(*n)).collect(),
+        _ => vec![None],
+    };
+    let mut map = HashMap::new();
+    for network_id in queries {
+        let q = ListQuery {
+            network_id,
+            status_filter: Some(status::PENDING),
+        };
+        for inv in session.invitations(&q).await? {
+            if inv.status == status::PENDING {
+                map.insert((inv.network_id, inv.email.to_lowercase()), inv);
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// Creates whose answer was lost: each network's pending slice is looked at (up to three
+/// times, a moment apart, as the server may still be at it); found means created, not
+/// found means it was not.
+async fn resolve_lost(session: &mut Session, lost: Vec<(Planned, CliError)>) -> Vec<ItemResult> {
+    let mut out = Vec::new();
+    let mut left = lost;
+    let looks = batch::SETTLE.len() + 1;
+    for attempt in 0..looks {
+        if left.is_empty() {
+            break;
+        }
+        if attempt > 0 {
+            tokio::time::sleep(batch::SETTLE[attempt - 1]).await;
+        }
+        let mut networks: Vec<i64> = left.iter().map(|(p, _)| p.network_id).collect();
+        networks.sort_unstable();
+        networks.dedup();
+        let mut found: HashMap<(i64, String), Invitation> = HashMap::new();
+        let mut lookup_error: Option<CliError> = None;
+        for n in networks {
+            let q = ListQuery {
+                network_id: Some(n),
+                status_filter: Some(status::PENDING),
+            };
+            match session.invitations(&q).await {
+                Ok(list) => {
+                    for inv in list {
+                        found.insert((inv.network_id, inv.email.to_lowercase()), inv);
+                    }
+                }
+                Err(e) => lookup_error = Some(e),
+            }
+        }
+        let mut still = Vec::new();
+        for (p, e) in left {
+            match found.remove(&(p.network_id, p.email.to_lowercase())) {
+                Some(inv) => {
+                    let mut r = row_result(&p, "created");
+                    r.reason =
+                        Some("the server's answer was lost; the invitation was found".into());
+                    r.invitation = Some(inv);
+                    out.push(r);
+                }
+                None if attempt + 1 == looks || lookup_error.is_some() => {
+                    let mut r = row_result(&p, "failed");
+                    r.code = Some(e.code());
+                    r.reason = Some(match &lookup_error {
+                        Some(le) => format!(
+                            "{}; looking it up failed too ({}): run again, rows already created are skipped",
+                            e.message(),
+                            le.message()
+                        ),
+                        None => format!(
+                            "{}; no invitation was found afterwards, so it was not created: run again to retry",
+                            e.message()
+                        ),
+                    });
+                    out.push(r);
+                }
+                None => still.push((p, e)),
+            }
+        }
+        left = still;
+    }
+    out
+}
+
+/// Prints the results (NDJSON, or a table and a count) and picks the exit status.
+fn finish(
+    ctx: &Context,
+    session: &Session,
+    mut results: Vec<ItemResult>,
+    interrupted: bool,
+    noun: &str,
+) -> Result<(), CliError> {
+    results.sort_by_key(|r| r.line.unwrap_or(0));
+    let base = session.selected.public_base();
+    let now = chrono::Utc::now();
+    if ctx.io.json {
+        ctx.io.out(&ndjson(&results, &base, now))?;
+    } else if !results.is_empty() {
+        ctx.io.out(&table(&ctx.io, &results, &base, true))?;
+    }
+    ctx.io.status(&summary(noun, &results));
+    if results.iter().any(|r| {
+        r.status == "created"
+            && r.invitation
+                .as_ref()
+                .is_some_and(|i| i.email_status == "not_sent")
+    }) {
+        ctx.io.note(
+            "no email was sent (the server has no SMTP configured): share the links yourself",
+        );
+    }
+    let total = results.len();
+    if interrupted {
+        let done = results.iter().filter(|r| r.status != "not_sent").count();
+        return Err(CliError::BatchInterrupted { done, total });
+    }
+    let failed = results.iter().filter(|r| !r.is_ok()).count();
+    if failed > 0 {
+        return Err(CliError::Partial {
+            failed,
+            total,
+            code: crate::error::FAILURE,
+        });
+    }
+    Ok(())
+}
+
+fn invalid_input(source: &str, problems: &[input::Problem], rows: usize) -> CliError {
+    let mut lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    CliError::InvalidInput {
+        source: source.to_string(),
+        problems: problems.iter().map(|p| p.text()).collect(),
+        bad_rows: lines.len(),
+        total_rows: rows.max(lines.len()),
+    }
+}
+
+/// The whole input as text; a byte that is not UTF-8 is reported with its line.
+fn read_input(path: &Path, source: &str) -> Result<String, CliError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let res = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    res.map_err(|e| CliError::Io {
+        what: format!("cannot read {source}"),
+        message: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        CliError::InvalidInput {
+            source: source.to_string(),
+            problems: vec![format!(
+                "line {line}: not UTF-8 text (save the file as UTF-8)"
+            )],
+            bad_rows: 1,
+            total_rows: 1,
+        }
+    })
 }
 
 /// Addresses from a file or stdin: one per line, `#` comments and blank lines skipped.

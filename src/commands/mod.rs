@@ -21,6 +21,7 @@ pub mod networks;
 pub mod resend;
 pub mod revoke;
 pub mod show;
+pub mod wait;
 
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, Network};

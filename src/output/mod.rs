@@ -3,6 +3,7 @@
 //!
 //! JSON field names are stable and documented in docs/json.md.
 
+pub mod batch;
 pub mod jq;
 pub mod json;
 pub mod time;

@@ -328,12 +328,10 @@ fn a_stalled_write_is_reported_as_unknown_and_not_resent() {
             "--timeout",
             "0.5",
         ])
-        .code(7)
-        .stdout_empty();
+        .ok();
+    // Created before the answer stalled: the lookup after the lost answer finds it.
+    assert_eq!(out.json()["email"], "new@example.com");
     assert_eq!(attempts(&w, "POST", "/api/invitations"), 1);
-    let e = out.json_error();
-    assert_eq!(e["code"], "outcome_unknown");
-    assert!(e["message"].as_str().unwrap().contains("read timeout"));
     // The backend created it before its answer stalled: exactly once.
     assert_eq!(held_for(&w, "new@example.com").len(), 1);
 
@@ -353,20 +351,14 @@ fn a_lost_create_answer_never_creates_twice() {
     let w = World::signed_in();
     inject(&w, "POST", "/api/invitations", FaultKind::LostAnswer, 1);
     w.server.clear_requests();
+    // Not sent again: looked up, found, and reported as created with its link.
     let out = w
         .run(&["create", "--email", "lost@example.com", "--network", "lab"])
-        .code(7)
-        .stdout_empty();
+        .ok()
+        .stdout_has("/invitations/accept/");
     assert_eq!(attempts(&w, "POST", "/api/invitations"), 1);
     assert!(
-        out.stderr
-            .contains("the server may or may not have created the invitation for lost@example.com"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("netinvite list --email lost@example.com"),
+        out.stderr.contains("answer for lost@example.com was lost"),
         "{}",
         out.stderr
     );
@@ -572,20 +564,23 @@ fn stalls_under_every_write_are_single_attempts() {
         let email = format!("stall{n}@example.com");
         inject(&w, "POST", "/api/invitations", kind.clone(), 1);
         w.server.clear_requests();
-        let out = w
-            .run(&[
-                "create",
-                "--email",
-                &email,
-                "--network",
-                "lab",
-                "--json",
-                "--timeout",
-                "0.4",
-            ])
-            .code(7)
-            .stdout_empty();
-        assert_eq!(out.json_error()["code"], "outcome_unknown", "{kind:?}");
+        let out = w.run(&[
+            "create",
+            "--email",
+            &email,
+            "--network",
+            "lab",
+            "--json",
+            "--timeout",
+            "0.4",
+        ]);
+        if backend_ran {
+            // Created before the answer stalled: the lookup after the lost answer finds it.
+            out.ok();
+        } else {
+            let out = out.code(7).stdout_empty();
+            assert_eq!(out.json_error()["code"], "outcome_unknown", "{kind:?}");
+        }
         assert_eq!(attempts(&w, "POST", "/api/invitations"), 1, "{kind:?}");
         assert_eq!(
             held_for(&w, &email).len(),

@@ -17,6 +17,7 @@ const COMMANDS: &[&[&str]] = &[
     &["copy-link"],
     &["resend"],
     &["revoke"],
+    &["wait"],
     &["inspect"],
     &["accept"],
     &["doctor"],

@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod bulk;
 mod create;
 mod errors;
 mod faults;
