@@ -48,13 +48,21 @@ pub struct Global {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Show each request (method, URL, status, timing) on stderr; never a token
+    /// Show each request (method, URL, status, timing) and each retry on stderr; never a token
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
     /// Never prompt; fail instead of asking
     #[arg(long, global = true, env = "NETINVITE_NO_INPUT", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_input: bool,
+
+    /// Seconds to wait for a connection to the server [default: 5]
+    #[arg(long, global = true, env = "NETINVITE_CONNECT_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
+    pub connect_timeout: Option<std::time::Duration>,
+
+    /// Seconds the server may stay silent, before or within an answer [default: 15; lists 60, writes 30]
+    #[arg(long, global = true, env = "NETINVITE_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
 
     /// When to use colour (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -73,6 +81,8 @@ impl Global {
             server: self.server.clone(),
             profile: self.profile.clone(),
             ca_cert: self.ca_cert.clone(),
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
         }
     }
 

@@ -76,9 +76,35 @@ pub struct Profile {
     /// provider, as an absolute path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_cert: Option<PathBuf>,
+    /// Seconds to wait for a connection (`--connect-timeout` overrides it).
+    #[serde(
+        default,
+        alias = "connect-timeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connect_timeout: Option<f64>,
+    /// Seconds the server may stay silent (`--timeout` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
     /// Keys this version does not know, kept so that a save never drops them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,
+}
+
+/// A number of seconds for a timeout: positive, at most a day; fractions allowed.
+pub fn parse_seconds(input: &str) -> Result<std::time::Duration, String> {
+    input
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(seconds_value)
+        .ok_or_else(|| crate::error::invalid_seconds(input))
+}
+
+/// A timeout from a number of seconds, if it is one netinvite accepts.
+pub fn seconds_value(secs: f64) -> Option<std::time::Duration> {
+    (secs.is_finite() && secs > 0.0 && secs <= 86_400.0)
+        .then(|| std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]

@@ -6,7 +6,10 @@
 //! 7 server unreachable or server error.
 
 use crate::api::transport::{CaError, CaOrigin, CaProblem, ProxyError, TlsProblem};
-use crate::api::{ApiError, Detail, KnownDetail, error::TransportKind};
+use std::time::Duration;
+
+use crate::api::retry::RETRY_AFTER_CAP;
+use crate::api::{ApiError, Detail, KnownDetail, Subject, error::TransportKind};
 
 pub const OK: u8 = 0;
 pub const FAILURE: u8 = 1;
@@ -186,12 +189,23 @@ pub enum CliError {
         url: String,
         message: String,
     },
+    /// The connection could not be opened: nothing reached the server.
     Unreachable {
         url: String,
         message: String,
+        attempts: u32,
+    },
+    /// The connection broke after the request may have been sent.
+    ConnectionLost {
+        url: String,
+        message: String,
+        attempts: u32,
     },
     Timeout {
         url: String,
+        which: WhichTimeout,
+        after: Duration,
+        attempts: u32,
     },
     /// The TLS handshake with the server (or, with `issuer`, the identity provider)
     /// failed; `detail` is rustls's own account.
@@ -206,6 +220,17 @@ pub enum CliError {
         status: u16,
         detail: Option<String>,
         maybe_rate_limited: bool,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+        attempts: u32,
+    },
+    /// A write whose answer never came: the server may or may not have carried it out.
+    OutcomeUnknown {
+        /// What may have happened, e.g. "created an invitation for ana@example.com".
+        what: String,
+        /// The command that tells, e.g. "netinvite list --email ana@example.com".
+        check: String,
+        cause: Box<CliError>,
     },
     BadAnswer {
         url: String,
@@ -327,9 +352,11 @@ impl CliError {
             | TokenNotAccepted { .. } => AUTH,
             IssuerUnreachable { .. }
             | Unreachable { .. }
+            | ConnectionLost { .. }
             | Timeout { .. }
             | Tls { .. }
             | ServerError { .. }
+            | OutcomeUnknown { .. }
             | BadAnswer { .. }
             | NotNebula { .. } => SERVER,
             Rejected { .. }
@@ -350,12 +377,41 @@ impl CliError {
 
     /// Whether a write that failed this way may nevertheless have been carried out by the
     /// server (its answer was lost): such a create or revoke must be looked up, never
-    /// blindly sent again.
+    /// blindly sent again. A connection that could not be opened sent nothing: `false`.
     pub fn write_outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            CliError::Timeout { .. } | CliError::Unreachable { .. }
-        )
+        match self {
+            CliError::ConnectionLost { .. } | CliError::OutcomeUnknown { .. } => true,
+            CliError::Timeout { which, .. } => *which != WhichTimeout::Connect,
+            CliError::Item { inner, .. } => inner.write_outcome_unknown(),
+            _ => false,
+        }
+    }
+
+    /// A create whose answer was lost (`cause` is that failure).
+    pub fn create_outcome_unknown(cause: CliError, email: &str) -> Self {
+        CliError::OutcomeUnknown {
+            what: format!("created the invitation for {email}"),
+            check: format!("netinvite list --email {email}"),
+            cause: Box::new(cause),
+        }
+    }
+
+    /// A revoke whose answer was lost.
+    pub fn revoke_outcome_unknown(cause: CliError, id: i64) -> Self {
+        CliError::OutcomeUnknown {
+            what: format!("revoked invitation {id}"),
+            check: format!("netinvite show {id}"),
+            cause: Box::new(cause),
+        }
+    }
+
+    /// A resend whose answer was lost (never repeated: it sends an email).
+    pub fn resend_outcome_unknown(cause: CliError, id: i64) -> Self {
+        CliError::OutcomeUnknown {
+            what: format!("sent the email of invitation {id} again"),
+            check: format!("netinvite show {id}"),
+            cause: Box::new(cause),
+        }
     }
 
     /// A stable, machine-readable name (the `code` field of JSON errors).
@@ -415,6 +471,7 @@ impl CliError {
             TokenNotAccepted { .. } => "token_not_accepted",
             IssuerUnreachable { .. } => "issuer_unreachable",
             Unreachable { .. } => "server_unreachable",
+            ConnectionLost { .. } => "connection_lost",
             Timeout { .. } => "timeout",
             Tls { problem, .. } => match problem {
                 TlsProblem::UnknownIssuer
@@ -425,6 +482,7 @@ impl CliError {
                 TlsProblem::Expired | TlsProblem::NotYetValid => "tls_expired",
                 TlsProblem::NotTls | TlsProblem::Handshake => "tls_failed",
             },
+            OutcomeUnknown { .. } => "outcome_unknown",
             ServerError { .. } => "server_error",
             BadAnswer { .. } => "bad_answer",
             NotNebula { .. } => "not_nebula_commander",
@@ -587,8 +645,6 @@ impl CliError {
             ),
             TokenNotAccepted { server } => format!("{server} does not accept the token from the identity provider"),
             IssuerUnreachable { url, message } => format!("cannot reach the identity provider {url}: {message}"),
-            Unreachable { url, message } => format!("cannot reach {url}: {message}"),
-            Timeout { url } => format!("{url} did not answer in time"),
             Tls { url, problem, issuer, .. } => {
                 let whose = if *issuer {
                     "the identity provider's"
@@ -617,15 +673,49 @@ impl CliError {
                 };
                 format!("cannot connect securely to {}: {what}", origin_of(url))
             }
+            Unreachable { url, message, attempts } => {
+                format!("cannot reach {url}: {message}{}", tries(*attempts))
+            }
+            ConnectionLost { url, message, attempts } => format!(
+                "the connection to {url} broke before the whole answer arrived: {message}{}",
+                tries(*attempts)
+            ),
+            Timeout { url, which, after, attempts } => {
+                let secs = seconds(*after);
+                let what = match which {
+                    WhichTimeout::Connect => format!("could not connect to {url} within {secs} (connect timeout)"),
+                    WhichTimeout::Read => format!("no answer from {url} within {secs} (read timeout)"),
+                    WhichTimeout::Deadline => format!(
+                        "the answer from {url} did not complete within {secs} (deadline: twice the read timeout)"
+                    ),
+                };
+                format!("{what}{}", tries(*attempts))
+            }
             ServerError {
                 url,
                 status,
                 detail,
+                retry_after,
+                attempts,
                 ..
-            } => match detail {
-                Some(d) => format!("the server failed ({status}) on {url}: {d}"),
-                None => format!("the server failed ({status}) on {url}"),
-            },
+            } => {
+                let mut m = match detail {
+                    Some(d) => format!("the server failed ({status}) on {url}: {d}"),
+                    None => format!("the server failed ({status}) on {url}"),
+                };
+                match retry_after {
+                    Some(d) if *d > RETRY_AFTER_CAP => m.push_str(&format!(
+                        "; it asked to wait {} before trying again",
+                        seconds(*d)
+                    )),
+                    _ => m.push_str(&tries(*attempts)),
+                }
+                m
+            }
+            OutcomeUnknown { what, cause, .. } => format!(
+                "{}; the server may or may not have {what}",
+                cause.message()
+            ),
             BadAnswer { url, message } => {
                 format!("unexpected answer from {url}: {message}")
             }
@@ -687,8 +777,8 @@ impl CliError {
             ProfileNotFound { known, .. } if !known.is_empty() => {
                 vec![format!("profiles: {}", known.join(", "))]
             }
-            Item { inner, .. } => inner.details(),
             Tls { detail, .. } => vec![format!("TLS: {detail}")],
+            Item { inner, .. } | OutcomeUnknown { cause: inner, .. } => inner.details(),
             InvalidJq { expr, offset, .. } => {
                 let mut v = vec![expr.clone()];
                 // A caret under the error, when the expression is one line.
@@ -813,7 +903,6 @@ impl CliError {
             Unreachable { .. } => {
                 "check the server URL and your network; `netinvite doctor` runs the checks".into()
             }
-            Timeout { .. } => "try again; NETINVITE_HTTP_TIMEOUT=SECONDS allows a slower server".into(),
             Tls { problem, url, .. } => match problem {
                 TlsProblem::UnknownIssuer => "give the CA with --ca-cert FILE, NETINVITE_CA_CERT or `netinvite config set ca-cert FILE`".into(),
                 TlsProblem::NameMismatch => format!(
@@ -833,6 +922,19 @@ impl CliError {
                 ),
                 TlsProblem::Handshake => "check that the URL points at the TLS port of the server; the TLS detail says more".into(),
             },
+            ConnectionLost { .. } => "try again; `netinvite doctor` checks the server and the path to it".into(),
+            Timeout { which: WhichTimeout::Connect, .. } => {
+                "check the server URL and your network; --connect-timeout SECONDS (or NETINVITE_CONNECT_TIMEOUT, or `netinvite config set connect-timeout`) allows a slower connection".into()
+            }
+            Timeout { .. } => {
+                "a slow server needs a longer read timeout: --timeout SECONDS (or NETINVITE_TIMEOUT, or `netinvite config set timeout`)".into()
+            }
+            ServerError { retry_after: Some(d), .. } if *d > RETRY_AFTER_CAP => {
+                format!("the server is busy or down for maintenance; try again in {}", seconds(*d))
+            }
+            OutcomeUnknown { check, .. } => {
+                format!("check with `{check}` before trying again, so that nothing happens twice")
+            }
             ServerError {
                 maybe_rate_limited: true,
                 ..
@@ -856,22 +958,50 @@ impl CliError {
     /// Maps an API error with no more context than the server gave.
     pub fn from_api(e: ApiError, server: &str) -> Self {
         match e {
-            ApiError::Transport { url, message, kind } => match kind {
-                TransportKind::Timeout => CliError::Timeout { url },
-                TransportKind::Tls(problem) => CliError::Tls {
-                    detail: message,
-                    url,
-                    problem,
-                    issuer: false,
-                },
-                _ => CliError::Unreachable { url, message },
-            },
+            ApiError::Transport {
+                url,
+                message,
+                kind,
+                after,
+                attempts,
+            } => {
+                let timeout = |which| CliError::Timeout {
+                    url: url.clone(),
+                    which,
+                    after: after.unwrap_or_default(),
+                    attempts,
+                };
+                match kind {
+                    TransportKind::Tls(problem) => CliError::Tls {
+                        detail: message,
+                        url,
+                        problem,
+                        issuer: false,
+                    },
+                    TransportKind::ConnectTimeout => timeout(WhichTimeout::Connect),
+                    TransportKind::ReadTimeout => timeout(WhichTimeout::Read),
+                    TransportKind::Deadline => timeout(WhichTimeout::Deadline),
+                    TransportKind::Dropped => CliError::ConnectionLost {
+                        url,
+                        message,
+                        attempts,
+                    },
+                    TransportKind::Connect | TransportKind::Other => CliError::Unreachable {
+                        url,
+                        message,
+                        attempts,
+                    },
+                }
+            }
             ApiError::Decode { url, message, .. } => CliError::BadAnswer { url, message },
             ApiError::Status {
                 url,
                 status,
                 detail,
                 location,
+                retry_after,
+                attempts,
+                subject,
                 ..
             } => {
                 let known = match &detail {
@@ -887,9 +1017,13 @@ impl CliError {
                     (403, _) => CliError::PermissionDenied {
                         detail: text.unwrap_or_else(|| "forbidden".into()),
                     },
-                    (404, Some(KnownDetail::InvitationNotFound)) => {
-                        CliError::InvitationTokenNotFound
-                    }
+                    (404, Some(KnownDetail::InvitationNotFound)) => match subject {
+                        Subject::Invitation(id) => CliError::InvitationNotFound { id },
+                        Subject::Link => CliError::InvitationTokenNotFound,
+                        Subject::None => CliError::NotFound {
+                            detail: "Invitation not found".into(),
+                        },
+                    },
                     (404, Some(KnownDetail::Other(d))) if d == "Not Found" => CliError::BadAnswer {
                         url,
                         message: "404 Not Found: this server has no such API path (is it Nebula Commander?)".into(),
@@ -917,6 +1051,8 @@ impl CliError {
                         status,
                         detail: text,
                         maybe_rate_limited: false,
+                        retry_after,
+                        attempts,
                     },
                     (_, _) => CliError::Rejected {
                         status,
@@ -938,12 +1074,16 @@ impl CliError {
                 url,
                 status: 500,
                 detail,
+                retry_after,
+                attempts,
                 ..
             } => CliError::ServerError {
                 url,
                 status: 500,
                 detail,
                 maybe_rate_limited: true,
+                retry_after,
+                attempts,
             },
             other => other,
         }
@@ -1034,6 +1174,36 @@ pub fn validation_lines(detail: &Detail) -> Vec<String> {
     }
 }
 
+/// The complaint about a timeout value that is not a usable number of seconds.
+pub fn invalid_seconds(input: &str) -> String {
+    format!(
+        "{input:?} is not a usable number of seconds: expected a number greater than 0 and at most 86400, e.g. 15 or 0.5"
+    )
+}
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhichTimeout {
+    Connect,
+    Read,
+    Deadline,
+}
+
+/// " (after 3 attempts)" when the request was retried.
+fn tries(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// "15 s", "0.5 s".
+fn seconds(d: Duration) -> String {
+    let s = format!("{:.2}", d.as_secs_f64());
+    format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
 fn ids_text(ids: &[i64]) -> String {
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     if ids.len() == 1 {
@@ -1085,6 +1255,9 @@ mod tests {
                 detail: Detail::Message("Not authenticated".into()),
                 www_authenticate: true,
                 location: None,
+                retry_after: None,
+                attempts: 1,
+                subject: Subject::None,
             },
             "http://x",
         );
@@ -1105,6 +1278,9 @@ mod tests {
                 }]),
                 www_authenticate: false,
                 location: None,
+                retry_after: None,
+                attempts: 1,
+                subject: Subject::None,
             },
             "s",
         );
@@ -1123,10 +1299,95 @@ mod tests {
                 detail: Detail::Text("502 Bad Gateway".into()),
                 www_authenticate: false,
                 location: None,
+                retry_after: None,
+                attempts: 1,
+                subject: Subject::None,
             },
             "s",
         );
         assert_eq!(e.exit_code(), SERVER);
         assert!(e.message().contains("502 Bad Gateway"));
+    }
+
+    fn not_found(subject: Subject) -> CliError {
+        CliError::from_api(
+            ApiError::Status {
+                url: "u".into(),
+                status: 404,
+                detail: Detail::Message("Invitation not found".into()),
+                www_authenticate: false,
+                location: None,
+                retry_after: None,
+                attempts: 1,
+                subject,
+            },
+            "s",
+        )
+    }
+
+    #[test]
+    fn a_404_names_what_was_asked_for() {
+        assert_eq!(
+            not_found(Subject::Invitation(42)).message(),
+            "invitation 42 not found"
+        );
+        assert_eq!(
+            not_found(Subject::Link).message(),
+            "no invitation has this token"
+        );
+        assert_eq!(not_found(Subject::None).code(), "not_found");
+        for s in [Subject::Invitation(1), Subject::Link, Subject::None] {
+            assert_eq!(not_found(s).exit_code(), NOT_FOUND);
+        }
+    }
+
+    fn transport(kind: TransportKind) -> CliError {
+        CliError::from_api(
+            ApiError::Transport {
+                url: "http://x/api".into(),
+                message: "boom".into(),
+                kind,
+                after: Some(Duration::from_millis(1500)),
+                attempts: 2,
+            },
+            "s",
+        )
+    }
+
+    #[test]
+    fn only_failures_after_sending_leave_a_write_unknown() {
+        assert!(!transport(TransportKind::Connect).write_outcome_unknown());
+        assert!(!transport(TransportKind::ConnectTimeout).write_outcome_unknown());
+        assert!(!transport(TransportKind::Other).write_outcome_unknown());
+        for k in [
+            TransportKind::Dropped,
+            TransportKind::ReadTimeout,
+            TransportKind::Deadline,
+        ] {
+            let e = transport(k);
+            assert!(e.write_outcome_unknown(), "{k:?}");
+            assert_eq!(e.exit_code(), SERVER);
+            let wrapped = CliError::revoke_outcome_unknown(e, 7);
+            assert!(wrapped.write_outcome_unknown());
+            assert_eq!(wrapped.code(), "outcome_unknown");
+            assert!(
+                wrapped
+                    .message()
+                    .ends_with("the server may or may not have revoked invitation 7")
+            );
+            assert!(wrapped.hint().unwrap().contains("netinvite show 7"));
+        }
+        assert_eq!(
+            transport(TransportKind::ReadTimeout).message(),
+            "no answer from http://x/api within 1.5 s (read timeout) (after 2 attempts)"
+        );
+        assert_eq!(
+            transport(TransportKind::Deadline).message(),
+            "the answer from http://x/api did not complete within 1.5 s (deadline: twice the read timeout) (after 2 attempts)"
+        );
+        assert_eq!(
+            transport(TransportKind::ConnectTimeout).message(),
+            "could not connect to http://x/api within 1.5 s (connect timeout) (after 2 attempts)"
+        );
     }
 }

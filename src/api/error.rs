@@ -96,23 +96,53 @@ impl KnownDetail {
     }
 }
 
-/// How a request failed before an answer came.
+/// How a request failed before a whole answer came.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TransportKind {
+    /// The connection could not be opened: nothing was sent.
     Connect,
-    Timeout,
     /// The TLS handshake failed: retrying cannot help, and the cause is told apart.
     Tls(super::transport::TlsProblem),
+    /// Opening the connection took longer than the connect timeout: nothing was sent.
+    ConnectTimeout,
+    /// The connection was reset or closed after the request may have been sent.
+    Dropped,
+    /// The server was silent for longer than the read timeout.
+    ReadTimeout,
+    /// The answer did not complete within the attempt's deadline.
+    Deadline,
     Other,
+}
+
+impl TransportKind {
+    /// Whether the request may have reached the server (a write may have happened).
+    pub fn may_have_been_sent(self) -> bool {
+        !matches!(self, Self::Connect | Self::ConnectTimeout | Self::Other)
+    }
+}
+
+/// What a request was about, so that a 404 can name it (an invitation id is not a link).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Subject {
+    #[default]
+    None,
+    /// An invitation by id (resend, revoke).
+    Invitation(i64),
+    /// An invitation by the token of its link (preview, accept).
+    Link,
 }
 
 #[derive(Debug, Clone)]
 pub enum ApiError {
-    /// No answer: connection refused, DNS, TLS, timeout.
+    /// No (whole) answer: connection refused, DNS, TLS, reset, timeout.
     Transport {
         url: String,
         message: String,
         kind: TransportKind,
+        /// The timeout that fired, for the timeout kinds.
+        after: Option<std::time::Duration>,
+        /// Attempts made, this one included.
+        attempts: u32,
     },
     /// An answer with a non-2xx status.
     Status {
@@ -121,6 +151,10 @@ pub enum ApiError {
         detail: Detail,
         www_authenticate: bool,
         location: Option<String>,
+        /// The server's `Retry-After`, parsed.
+        retry_after: Option<std::time::Duration>,
+        attempts: u32,
+        subject: Subject,
     },
     /// A 2xx answer whose body is not what the contract says.
     Decode {
@@ -131,7 +165,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn transport(url: &str, e: &reqwest::Error) -> Self {
+    /// Classifies a reqwest failure. reqwest marks connector failures (refused, DNS, TLS,
+    /// connect timeout) as `is_connect`; any other failure of a built request happened
+    /// after it may have been written, so it counts as a dropped connection.
+    pub(crate) fn transport(
+        url: &str,
+        e: &reqwest::Error,
+        connect_timeout: std::time::Duration,
+    ) -> Self {
         // A certificate failure is also a connect error to reqwest: look for it first,
         // and keep rustls's own words (the rest of the chain only repeats the URL).
         if let Some((problem, text)) = super::transport::tls_problem(e) {
@@ -139,19 +180,25 @@ impl ApiError {
                 url: url.to_string(),
                 message: text,
                 kind: TransportKind::Tls(problem),
+                after: None,
+                attempts: 1,
             };
         }
-        let kind = if e.is_timeout() {
-            TransportKind::Timeout
+        let (kind, after) = if e.is_connect() && e.is_timeout() {
+            (TransportKind::ConnectTimeout, Some(connect_timeout))
         } else if e.is_connect() {
-            TransportKind::Connect
+            (TransportKind::Connect, None)
+        } else if e.is_builder() {
+            (TransportKind::Other, None)
         } else {
-            TransportKind::Other
+            (TransportKind::Dropped, None)
         };
         Self::Transport {
             url: url.to_string(),
-            message: chain(e),
+            message: root_cause(e),
             kind,
+            after,
+            attempts: 1,
         }
     }
 
@@ -172,6 +219,23 @@ impl ApiError {
             detail,
             www_authenticate,
             location,
+            retry_after: None,
+            attempts: 1,
+            subject: Subject::None,
+        }
+    }
+
+    /// Attempts made before this error was final.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Transport { attempts, .. } | Self::Status { attempts, .. } => *attempts,
+            Self::Decode { .. } => 1,
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, n: u32) {
+        if let Self::Transport { attempts, .. } | Self::Status { attempts, .. } = self {
+            *attempts = n;
         }
     }
 
@@ -269,6 +333,17 @@ pub fn snippet(body: &[u8]) -> Option<String> {
         s.push('…');
     }
     Some(s)
+}
+
+/// The innermost cause of a transport error ("Connection refused (os error 111)",
+/// "invalid peer certificate: UnknownIssuer"): reqwest's and hyper's outer layers only
+/// repeat the URL and say "error sending request".
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 /// An error with its causes, one line (reqwest hides the useful part in `source()`).

@@ -1,36 +1,72 @@
 //! The Nebula Commander HTTP client: one method per endpoint, typed answers, typed errors.
 //!
 //! It knows HTTP and the server's quirks (api.md) and nothing of terminals: it never prints
-//! and never prompts. What a caller may want to log (method, redacted URL, status, timing)
-//! is handed to an optional observer.
+//! and never prompts. What a caller may want to log (method, redacted URL, status, timing,
+//! each attempt and why it is retried) is handed to an optional observer.
+//!
+//! Every request goes through `Client::send`, which applies the retry and timeout policy of
+//! the request's kind (`retry.rs`): call sites never retry on their own.
 
 pub mod error;
 pub mod list_rows;
 pub mod models;
+pub mod retry;
 pub mod transport;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-pub use error::{ApiError, Detail, KnownDetail, ValidationItem};
+use error::TransportKind;
+pub use error::{ApiError, Detail, KnownDetail, Subject, ValidationItem};
 use models::*;
+use retry::{Decision, Failure, GiveUp, WaitCause};
+pub use retry::{Kind, Timeouts};
 pub use transport::NetConfig;
 
 use crate::secret::Secret;
 
-/// One finished request, for `-v`. The URL never holds a secret: invitation tokens in
+/// One finished attempt, for `-v`. The URL never holds a secret: invitation tokens in
 /// paths are replaced by `<token>` before it is built.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Exchange {
     pub method: &'static str,
     pub url: String,
     pub status: Option<u16>,
     pub elapsed: Duration,
     pub bytes: Option<usize>,
+    /// This attempt's number and the most this request may make (0 when not counted,
+    /// e.g. the identity provider's requests).
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// How the attempt failed without a (whole) answer.
+    pub failure: Option<AttemptFailure>,
+    /// What happens next when the attempt did not succeed.
+    pub next: Option<Next>,
+}
+
+/// How an attempt failed without a whole answer, for `-v`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttemptFailure {
+    pub kind: TransportKind,
+    pub after: Option<Duration>,
+}
+
+/// The retry decision after a failed attempt, for `-v`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Next {
+    /// Attempt `attempt` of `of` follows after `wait`.
+    Retry {
+        attempt: u32,
+        of: u32,
+        wait: Duration,
+        cause: WaitCause,
+    },
+    /// No further attempt, and why (only reasons worth telling are reported).
+    GiveUp(GiveUp),
 }
 
 pub type Observer = Arc<dyn Fn(&Exchange) + Send + Sync>;
@@ -51,35 +87,58 @@ pub struct Client {
     bearer: Option<Secret>,
     observer: Option<Observer>,
     net: NetConfig,
+    timeouts: Timeouts,
 }
 
-/// How long to wait for a connection, and for a whole answer. The list endpoint has no
-/// pagination and takes ~1.4 ms per returned row on the real server.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// One request to send: what it is (for retries, timeouts and error wording) and where.
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    /// The path as shown in `-v` and errors, when `path` holds a secret.
+    shown_path: Option<&'a str>,
+    params: &'a [(&'a str, String)],
+    body: Option<bytes::Bytes>,
+    kind: Kind,
+    subject: Subject,
+}
+
+impl<'a> Call<'a> {
+    /// A GET of `path`; the other fields by struct update.
+    fn new(path: &'a str, kind: Kind) -> Self {
+        Call {
+            method: Method::GET,
+            path,
+            shown_path: None,
+            params: &[],
+            body: None,
+            kind,
+            subject: Subject::None,
+        }
+    }
+}
 
 impl Client {
     /// A client for `base` (`https://host[:port][/prefix]`, no trailing slash needed),
     /// trusting and proxying as `net` says.
-    pub fn new(base: &Url, net: &NetConfig, observer: Option<Observer>) -> Result<Self, ApiError> {
+    pub fn new(
+        base: &Url,
+        net: &NetConfig,
+        observer: Option<Observer>,
+        timeouts: Timeouts,
+    ) -> Result<Self, ApiError> {
         let mut base = base.clone();
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        let timeout = std::env::var("NETINVITE_HTTP_TIMEOUT")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| *s > 0.0)
-            .map(Duration::from_secs_f64)
-            .unwrap_or(REQUEST_TIMEOUT);
         // Root certificates are only loaded for https: reading the system store costs
         // more than the whole request on loopback.
         let https = base.scheme() == "https";
+        // Read timeouts and deadlines differ per request kind, so they are applied per
+        // attempt in `attempt`; only the connect timeout belongs to the connector.
         let builder = reqwest::Client::builder()
             .user_agent(concat!("netinvite/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-            .timeout(timeout)
+            .connect_timeout(timeouts.effective_connect())
             // The backend answers a trailing slash with a 307 to a plain-http URL; never
             // follow a redirect, least of all an https → http downgrade.
             .redirect(reqwest::redirect::Policy::none())
@@ -90,7 +149,9 @@ impl Client {
             .map_err(|e| ApiError::Transport {
                 url: base.to_string(),
                 message: error::chain(&e),
-                kind: error::TransportKind::Other,
+                kind: TransportKind::Other,
+                after: None,
+                attempts: 1,
             })?;
         Ok(Self {
             base,
@@ -98,6 +159,7 @@ impl Client {
             bearer: None,
             observer,
             net: net.clone(),
+            timeouts,
         })
     }
 
@@ -115,29 +177,36 @@ impl Client {
         }
     }
 
+    /// The timeouts this client applies.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
     /// `GET /api` — is this a Nebula Commander backend, and which version.
     pub async fn server_info(&self) -> Result<ServerInfo, ApiError> {
-        self.get_json("api", None, &[]).await
+        self.get_json(Call::new("api", Kind::Read)).await
     }
 
     /// `GET /api/auth/oidc-status` — `disabled` means dev-token mode.
     pub async fn oidc_status(&self) -> Result<OidcStatus, ApiError> {
-        self.get_json("api/auth/oidc-status", None, &[]).await
+        self.get_json(Call::new("api/auth/oidc-status", Kind::Read))
+            .await
     }
 
     /// `GET /api/auth/me` — never 401; `authenticated:false` means the token is refused.
     pub async fn me(&self) -> Result<Me, ApiError> {
-        self.get_json("api/auth/me", None, &[]).await
+        self.get_json(Call::new("api/auth/me", Kind::Read)).await
     }
 
     /// `GET /api/auth/dev-token` — only on servers without OIDC; rate limited (10/min/IP).
     pub async fn dev_token(&self) -> Result<DevToken, ApiError> {
-        self.get_json("api/auth/dev-token", None, &[]).await
+        self.get_json(Call::new("api/auth/dev-token", Kind::RateLimited))
+            .await
     }
 
     /// `GET /api/networks` — also creates the caller's user record on the server.
     pub async fn networks(&self) -> Result<Vec<Network>, ApiError> {
-        self.get_json("api/networks", None, &[]).await
+        self.get_json(Call::new("api/networks", Kind::Read)).await
     }
 
     /// `GET /api/invitations` — everything in one answer, newest first.
@@ -149,7 +218,11 @@ impl Client {
         if let Some(s) = q.status_filter {
             params.push(("status_filter", s.to_string()));
         }
-        self.get_json("api/invitations", None, &params).await
+        self.get_json(Call {
+            params: &params,
+            ..Call::new("api/invitations", Kind::List)
+        })
+        .await
     }
 
     /// `GET /api/invitations`, the body as received: for large listings, decoded in
@@ -163,7 +236,10 @@ impl Client {
             params.push(("status_filter", s.to_string()));
         }
         let resp = self
-            .send(Method::GET, "api/invitations", None, &params, None)
+            .send(Call {
+                params: &params,
+                ..Call::new("api/invitations", Kind::List)
+            })
             .await?;
         Ok(ListBody { resp })
     }
@@ -176,7 +252,11 @@ impl Client {
             message: e.to_string(),
         })?;
         let resp = self
-            .send(Method::POST, "api/invitations", None, &[], Some(bytes))
+            .send(Call {
+                method: Method::POST,
+                body: Some(bytes.into()),
+                ..Call::new("api/invitations", Kind::Write)
+            })
             .await?;
         decode(resp)
     }
@@ -184,36 +264,50 @@ impl Client {
     /// `GET /api/invitations/public/{token}` — no sign-in; rate limited to 30/hour/IP.
     pub async fn public_invitation(&self, token: &str) -> Result<PublicInvitation, ApiError> {
         let path = format!("api/invitations/public/{}", path_segment(token));
-        self.get_json_redacted(&path, "api/invitations/public/<token>")
-            .await
+        self.get_json(Call {
+            shown_path: Some("api/invitations/public/<token>"),
+            subject: Subject::Link,
+            ..Call::new(&path, Kind::RateLimited)
+        })
+        .await
     }
 
     /// `POST /api/invitations/{token}/accept`.
     pub async fn accept(&self, token: &str) -> Result<AcceptOutcome, ApiError> {
         let path = format!("api/invitations/{}/accept", path_segment(token));
         let resp = self
-            .send(
-                Method::POST,
-                &path,
-                Some("api/invitations/<token>/accept"),
-                &[],
-                None,
-            )
+            .send(Call {
+                method: Method::POST,
+                shown_path: Some("api/invitations/<token>/accept"),
+                subject: Subject::Link,
+                ..Call::new(&path, Kind::Write)
+            })
             .await?;
         decode(resp)
     }
 
-    /// `POST /api/invitations/{id}/resend`.
+    /// `POST /api/invitations/{id}/resend` — sends an email, so it is never repeated.
     pub async fn resend(&self, id: i64) -> Result<Invitation, ApiError> {
         let path = format!("api/invitations/{id}/resend");
-        let resp = self.send(Method::POST, &path, None, &[], None).await?;
+        let resp = self
+            .send(Call {
+                method: Method::POST,
+                subject: Subject::Invitation(id),
+                ..Call::new(&path, Kind::Resend)
+            })
+            .await?;
         decode(resp)
     }
 
     /// `DELETE /api/invitations/{id}` — 204 with an empty body, whatever the status was.
     pub async fn revoke(&self, id: i64) -> Result<(), ApiError> {
         let path = format!("api/invitations/{id}");
-        self.send(Method::DELETE, &path, None, &[], None).await?;
+        self.send(Call {
+            method: Method::DELETE,
+            subject: Subject::Invitation(id),
+            ..Call::new(&path, Kind::Write)
+        })
+        .await?;
         Ok(())
     }
 
@@ -221,10 +315,7 @@ impl Client {
     /// authorization endpoint carrying the server's `client_id`. The redirect is read,
     /// not followed.
     pub async fn login_redirect(&self) -> Result<Option<String>, ApiError> {
-        match self
-            .send(Method::GET, "api/auth/login", None, &[], None)
-            .await
-        {
+        match self.send(Call::new("api/auth/login", Kind::Read)).await {
             Ok(_) => Ok(None),
             Err(ApiError::Status {
                 status: 300..=399,
@@ -237,155 +328,233 @@ impl Client {
 
     /// The server's clock, from the `Date` header of `GET /api/health`.
     pub async fn server_date(&self) -> Result<Option<String>, ApiError> {
-        let url = self
-            .base
-            .join("api/health")
-            .map_err(|e| ApiError::Transport {
-                url: self.display_url("api/health"),
-                message: e.to_string(),
-                kind: error::TransportKind::Other,
-            })?;
-        let shown = url.to_string();
-        let started = Instant::now();
-        let resp = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| ApiError::transport(&shown, &e))?;
-        self.observe("GET", &shown, Some(resp.status().as_u16()), started, None);
-        Ok(resp
-            .headers()
-            .get(header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string))
+        let resp = self.send(Call::new("api/health", Kind::Read)).await?;
+        Ok(resp.date)
     }
 
-    async fn get_json<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        shown: Option<&str>,
-        params: &[(&str, String)],
-    ) -> Result<T, ApiError> {
-        let resp = self.send(Method::GET, path, shown, params, None).await?;
+    async fn get_json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
+        let resp = self.send(call).await?;
         decode(resp)
-    }
-
-    async fn get_json_redacted<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        shown: &str,
-    ) -> Result<T, ApiError> {
-        self.get_json(path, Some(shown), &[]).await
     }
 
     fn display_url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    /// Sends one request and turns any non-2xx answer into an [`ApiError`].
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        shown_path: Option<&str>,
-        params: &[(&str, String)],
-        json_body: Option<Vec<u8>>,
-    ) -> Result<Response, ApiError> {
-        let mut url = self.base.join(path).map_err(|e| ApiError::Transport {
-            url: self.display_url(path),
+    /// Sends one request, with the retries [`retry::decide`] allows for its kind, and
+    /// turns any non-2xx final answer into an [`ApiError`].
+    async fn send(&self, call: Call<'_>) -> Result<Response, ApiError> {
+        let mut url = self.base.join(call.path).map_err(|e| ApiError::Transport {
+            url: self.display_url(call.path),
             message: e.to_string(),
-            kind: error::TransportKind::Other,
+            kind: TransportKind::Other,
+            after: None,
+            attempts: 1,
         })?;
-        if !params.is_empty() {
+        if !call.params.is_empty() {
             url.query_pairs_mut()
-                .extend_pairs(params.iter().map(|(k, v)| (*k, v)));
+                .extend_pairs(call.params.iter().map(|(k, v)| (*k, v)));
         }
-        let mut shown = self.display_url(shown_path.unwrap_or(path));
+        let mut shown = self.display_url(call.shown_path.unwrap_or(call.path));
         if let Some(q) = url.query() {
             shown.push('?');
             shown.push_str(q);
         }
-        let method_name = method_str(&method);
-        let mut req = self.http.request(method, url);
-        if let Some(token) = &self.bearer {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()));
-        }
-        if let Some(body) = json_body {
-            // Without this exact content type the server does not parse the body (422).
-            req = req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body);
-        }
-        let started = Instant::now();
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                self.observe(method_name, &shown, None, started, None);
-                return Err(ApiError::transport(&shown, &e));
+        let max = call.kind.max_attempts();
+        let mut timed_out_before = false;
+        let mut attempt = 1;
+        loop {
+            let started = Instant::now();
+            let outcome = self.attempt(&call, &url, &shown).await;
+            let mut exchange = Exchange {
+                method: method_str(&call.method),
+                url: shown.clone(),
+                elapsed: started.elapsed(),
+                attempt,
+                max_attempts: max,
+                ..Exchange::default()
+            };
+            let (failure, mut err) = match outcome {
+                Ok(resp) => {
+                    exchange.status = Some(resp.status.as_u16());
+                    exchange.bytes = Some(resp.body.len());
+                    if resp.status.is_success() {
+                        self.observe(&exchange);
+                        return Ok(resp);
+                    }
+                    let retry_after = resp
+                        .retry_after
+                        .as_deref()
+                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                    let failure = Failure::Status {
+                        code: resp.status.as_u16(),
+                        retry_after,
+                    };
+                    let mut e = ApiError::from_status(
+                        resp.url,
+                        resp.status.as_u16(),
+                        resp.is_json,
+                        &resp.body,
+                        resp.www_authenticate,
+                        resp.location,
+                    );
+                    if let ApiError::Status {
+                        retry_after: r,
+                        subject,
+                        ..
+                    } = &mut e
+                    {
+                        *r = retry_after;
+                        *subject = call.subject;
+                    }
+                    (failure, e)
+                }
+                Err(e) => {
+                    let (kind, after) = match &e {
+                        ApiError::Transport { kind, after, .. } => (*kind, *after),
+                        _ => (TransportKind::Other, None),
+                    };
+                    exchange.failure = Some(AttemptFailure { kind, after });
+                    let failure = match kind {
+                        TransportKind::Connect => Failure::Connect,
+                        TransportKind::ConnectTimeout => Failure::ConnectTimeout,
+                        TransportKind::Dropped => Failure::Dropped,
+                        TransportKind::ReadTimeout => Failure::ReadTimeout,
+                        TransportKind::Deadline => Failure::Deadline,
+                        // A certificate problem does not go away by asking again.
+                        TransportKind::Other | TransportKind::Tls(_) => Failure::Other,
+                    };
+                    (failure, e)
+                }
+            };
+            let decision = retry::decide(
+                call.kind,
+                attempt,
+                failure,
+                timed_out_before,
+                retry::jitter(),
+            );
+            err.set_attempts(attempt);
+            match decision {
+                Decision::Retry { wait, cause } => {
+                    exchange.next = Some(Next::Retry {
+                        attempt: attempt + 1,
+                        of: max,
+                        wait,
+                        cause,
+                    });
+                    self.observe(&exchange);
+                    timed_out_before |= matches!(
+                        failure,
+                        Failure::ReadTimeout | Failure::Deadline | Failure::ConnectTimeout
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::GiveUp(why) => {
+                    if why != GiveUp::Final {
+                        exchange.next = Some(Next::GiveUp(why));
+                    }
+                    self.observe(&exchange);
+                    return Err(err);
+                }
             }
-        };
-        let status = resp.status();
-        let is_json = resp
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        let www_authenticate = resp.headers().contains_key(header::WWW_AUTHENTICATE);
-        let location = resp
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = match read_body(resp, path, status.is_success()).await {
-            Ok(b) => b,
-            Err(e) => {
-                self.observe(method_name, &shown, Some(status.as_u16()), started, None);
-                return Err(e.into_api(&shown, status.as_u16()));
-            }
-        };
-        self.observe(
-            method_name,
-            &shown,
-            Some(status.as_u16()),
-            started,
-            Some(body.len()),
-        );
-        let response = Response {
-            url: shown,
-            status,
-            is_json,
-            body,
-        };
-        if status.is_success() {
-            return Ok(response);
         }
-        Err(ApiError::from_status(
-            response.url,
-            status.as_u16(),
-            is_json,
-            &response.body,
-            www_authenticate,
-            location,
-        ))
     }
 
-    fn observe(
-        &self,
-        method: &'static str,
-        url: &str,
-        status: Option<u16>,
-        started: Instant,
-        bytes: Option<usize>,
-    ) {
-        if let Some(obs) = &self.observer {
-            obs(&Exchange {
-                method,
-                url: url.to_string(),
+    /// One attempt: the request, then the answer read to its end, within the kind's read
+    /// timeout (silence before or within the answer) and deadline (the whole attempt).
+    async fn attempt(&self, call: &Call<'_>, url: &Url, shown: &str) -> Result<Response, ApiError> {
+        let read = self.timeouts.read(call.kind);
+        let deadline = self.timeouts.deadline(call.kind);
+        let timed_out = |kind, after| ApiError::Transport {
+            url: shown.to_string(),
+            message: String::new(),
+            kind,
+            after: Some(after),
+            attempts: 1,
+        };
+        let work = async {
+            let mut req = self.http.request(call.method.clone(), url.clone());
+            if let Some(token) = &self.bearer {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()));
+            }
+            if let Some(body) = &call.body {
+                // Without this exact content type the server does not parse the body (422).
+                req = req
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let connect = self.timeouts.effective_connect();
+            let mut resp = match tokio::time::timeout(read, req.send()).await {
+                Err(_) => return Err(timed_out(TransportKind::ReadTimeout, read)),
+                Ok(Err(e)) => return Err(ApiError::transport(shown, &e, connect)),
+                Ok(Ok(r)) => r,
+            };
+            let header = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v: &header::HeaderValue| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let status = resp.status();
+            let is_json =
+                header(header::CONTENT_TYPE).is_some_and(|v| v.starts_with("application/json"));
+            let www_authenticate = resp.headers().contains_key(header::WWW_AUTHENTICATE);
+            let location = header(header::LOCATION);
+            let retry_after = header(header::RETRY_AFTER);
+            let date = header(header::DATE);
+            // A successful answer over its limit is refused (a cut JSON document cannot be
+            // decoded anyway); of an error answer only the start is read.
+            let success = status.is_success();
+            let limit = if success {
+                body_limit(call.path)
+            } else {
+                ERROR_BODY_LIMIT
+            };
+            let too_large = || too_large(shown, status.as_u16(), limit);
+            if success && resp.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(too_large());
+            }
+            // One buffer sized from Content-Length: collecting chunks and joining them
+            // would hold a large listing twice.
+            let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+            let mut body = bytes::BytesMut::with_capacity(hint);
+            loop {
+                match tokio::time::timeout(read, resp.chunk()).await {
+                    Err(_) => return Err(timed_out(TransportKind::ReadTimeout, read)),
+                    Ok(Err(e)) => return Err(ApiError::transport(shown, &e, connect)),
+                    Ok(Ok(None)) => break,
+                    Ok(Ok(Some(chunk))) if body.len() + chunk.len() > limit => {
+                        if success {
+                            return Err(too_large());
+                        }
+                        body.extend_from_slice(&chunk[..limit - body.len()]);
+                        break;
+                    }
+                    Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+                }
+            }
+            Ok(Response {
+                url: shown.to_string(),
                 status,
-                elapsed: started.elapsed(),
-                bytes,
-            });
+                is_json,
+                body: body.freeze(),
+                www_authenticate,
+                location,
+                retry_after,
+                date,
+            })
+        };
+        match tokio::time::timeout(deadline, work).await {
+            Ok(r) => r,
+            Err(_) => Err(timed_out(TransportKind::Deadline, deadline)),
+        }
+    }
+
+    fn observe(&self, exchange: &Exchange) {
+        if let Some(obs) = &self.observer {
+            obs(exchange);
         }
     }
 }
@@ -429,8 +598,11 @@ struct Response {
     url: String,
     status: StatusCode,
     is_json: bool,
-    /// The body as received (no copy).
     body: bytes::Bytes,
+    www_authenticate: bool,
+    location: Option<String>,
+    retry_after: Option<String>,
+    date: Option<String>,
 }
 
 fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
@@ -480,57 +652,15 @@ pub fn body_limit(path: &str) -> usize {
     }
 }
 
-/// Reads a body chunk by chunk up to its limit. A successful answer over the limit is
-/// refused (a cut JSON document cannot be decoded anyway); an error answer is cut.
-async fn read_body(
-    mut resp: reqwest::Response,
-    path: &str,
-    success: bool,
-) -> Result<bytes::Bytes, BodyError> {
-    let limit = if success {
-        body_limit(path)
-    } else {
-        ERROR_BODY_LIMIT
-    };
-    let too_large = || BodyError::TooLarge { limit };
-    if success && resp.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    // One buffer sized from Content-Length (already checked against the limit):
-    // collecting chunks and joining them would hold a large listing twice.
-    let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
-    let mut body = bytes::BytesMut::with_capacity(hint);
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > limit {
-            if !success {
-                body.extend_from_slice(&chunk[..limit - body.len()]);
-                break;
-            }
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-enum BodyError {
-    TooLarge { limit: usize },
-    Transport(reqwest::Error),
-}
-
-impl BodyError {
-    fn into_api(self, url: &str, status: u16) -> ApiError {
-        match self {
-            BodyError::Transport(e) => ApiError::transport(url, &e),
-            BodyError::TooLarge { limit } => ApiError::Decode {
-                url: url.to_string(),
-                status,
-                message: format!(
-                    "the answer is larger than {} MiB, the most netinvite reads from this endpoint; refused without reading the rest",
-                    limit >> 20
-                ),
-            },
-        }
+/// The error for an answer larger than netinvite reads from that endpoint.
+fn too_large(url: &str, status: u16, limit: usize) -> ApiError {
+    ApiError::Decode {
+        url: url.to_string(),
+        status,
+        message: format!(
+            "the answer is larger than {} MiB, the most netinvite reads from this endpoint; refused without reading the rest",
+            limit >> 20
+        ),
     }
 }
 

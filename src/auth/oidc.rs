@@ -89,6 +89,7 @@ impl LoggedHttp {
                 status,
                 elapsed: started.elapsed(),
                 bytes: None,
+                ..Exchange::default()
             });
         }
     }

@@ -47,6 +47,10 @@ pub enum Key {
     Bearer,
     /// A PEM file with the CA certificate(s) of a private CA, trusted besides the built-in roots
     CaCert,
+    /// Seconds to wait for a connection to the server
+    ConnectTimeout,
+    /// Seconds the server may stay silent, before or within an answer
+    Timeout,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +134,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     let sel = ctx.select()?;
     let store = ctx.store(&sel);
     let ca = sel.server_url().ok().and_then(|u| ctx.ca_choice(&u));
+    let timeouts = ctx.timeouts(Some(&sel.profile))?;
     let v = serde_json::json!({
         "config_file": ctx.config.path().display().to_string(),
         "profile": sel.name,
@@ -144,6 +149,8 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         "ca_cert": ca.as_ref().map(|(p, _)| p.display().to_string()),
         "ca_cert_from": ca.as_ref().map(|(_, o)| o.option()),
         "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
+        "connect_timeout": timeouts.connect.as_secs_f64(),
+        "timeout": timeouts.read.map(|d| d.as_secs_f64()),
     });
     if ctx.io.json {
         return ctx.io.out(&to_pretty(&v));
@@ -166,8 +173,20 @@ fn show(ctx: &Context) -> Result<(), CliError> {
             "ca_cert",
             "ca_cert_from",
             "token_env_override",
+            "connect_timeout",
+            "timeout",
         ] {
             let val = match map.get(key) {
+                Some(serde_json::Value::Null) if key == "timeout" => {
+                    use crate::api::Kind;
+                    let d = |k: Kind| k.default_read_timeout().as_secs();
+                    format!(
+                        "per request: {} s, lists {} s, writes {} s",
+                        d(Kind::Read),
+                        d(Kind::List),
+                        d(Kind::Write)
+                    )
+                }
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Null) | None => "-".into(),
                 Some(other) => other.to_string(),
@@ -176,6 +195,16 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         }
     }
     ctx.io.out(&text)
+}
+
+/// A timeout value for the profile, checked as the flags check theirs.
+fn seconds(v: &str) -> Result<f64, CliError> {
+    crate::config::parse_seconds(v)
+        .map(|d| d.as_secs_f64())
+        .map_err(|message| CliError::Usage {
+            message,
+            hint: Some("e.g. `netinvite config set timeout 30`".into()),
+        })
 }
 
 fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliError> {
@@ -193,6 +222,11 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
                 hint: Some("use id-token or access-token".into()),
             })?)
         }
+        _ => None,
+    };
+    // Timeouts too, so that a bad value fails before the file is touched.
+    let secs = match (key, &value) {
+        (Key::ConnectTimeout | Key::Timeout, Some(v)) => Some(seconds(v)?),
         _ => None,
     };
     let value = match (key, value) {
@@ -225,6 +259,8 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
             Key::ClientId => p.client_id = value,
             Key::Bearer => p.bearer = bearer,
             Key::CaCert => p.ca_cert = ca_cert.clone(),
+            Key::ConnectTimeout => p.connect_timeout = secs,
+            Key::Timeout => p.timeout = secs,
         }
         Ok(())
     })?;

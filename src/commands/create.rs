@@ -305,6 +305,13 @@ async fn post(session: &mut Session, body: &NewInvitation) -> Result<Invitation,
             async move { c.create_invitation(&body).await }
         })
         .await
+        .map_err(|e| {
+            if e.write_outcome_unknown() {
+                CliError::create_outcome_unknown(e, &body.email)
+            } else {
+                e
+            }
+        })
 }
 
 fn classify(e: &CliError) -> Option<KnownDetail> {

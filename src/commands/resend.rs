@@ -34,7 +34,7 @@ pub struct ResendArgs {
 
     /// How long --wait waits, in seconds
     #[arg(long, default_value_t = 30, value_name = "SECONDS", requires = "wait")]
-    pub timeout: u64,
+    pub wait_timeout: u64,
 }
 
 pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
@@ -66,12 +66,21 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
             not_done.push(id);
             continue;
         }
-        let mut inv = session.call(|c| async move { c.resend(id).await }).await?;
+        let mut inv = session
+            .call(|c| async move { c.resend(id).await })
+            .await
+            .map_err(|e| {
+                if e.write_outcome_unknown() {
+                    CliError::resend_outcome_unknown(e, id)
+                } else {
+                    e
+                }
+            })?;
         // The resend answer names the caller as inviter; the list knows the real one.
         inv.invited_by_email = listed.invited_by_email.clone();
         inv.invited_by_user_id = listed.invited_by_user_id;
         if args.wait && inv.email_status == "sending" {
-            let timeout = Duration::from_secs(args.timeout);
+            let timeout = Duration::from_secs(args.wait_timeout);
             inv = wait_for_outcome(ctx, &mut session, inv, timeout, &stop).await?;
         }
         report(ctx, &inv, &base)?;

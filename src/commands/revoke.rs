@@ -129,7 +129,16 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     let mut report = Vec::new();
     for inv in &to_revoke {
         let id = inv.id;
-        session.call(|c| async move { c.revoke(id).await }).await?;
+        session
+            .call(|c| async move { c.revoke(id).await })
+            .await
+            .map_err(|e| {
+                if e.write_outcome_unknown() {
+                    CliError::revoke_outcome_unknown(e, id)
+                } else {
+                    e
+                }
+            })?;
         session.index.set_status(id, status::REVOKED);
         let _ = session.index.save();
         ctx.io.status(&format!(

@@ -7,6 +7,7 @@ mod auth;
 mod bulk;
 mod create;
 mod errors;
+mod faults;
 mod help;
 mod hostile;
 mod idp;

@@ -1220,3 +1220,180 @@ fn idle_keep_alive_connection_does_not_delay_drop() {
     );
     drop(stream);
 }
+
+/// Sends `GET target` and reads what comes until the server closes, resets or
+/// goes silent for `wait`: (bytes read, how the read ended).
+fn raw_exchange(
+    s: &StandIn,
+    method: &str,
+    target: &str,
+    token: &str,
+    wait: Duration,
+) -> (Vec<u8>, std::io::ErrorKind) {
+    let mut stream = TcpStream::connect(("127.0.0.1", s.port())).expect("connect");
+    stream.set_read_timeout(Some(wait)).expect("timeout");
+    let req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n",
+        s.port()
+    );
+    stream.write_all(req.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (raw, std::io::ErrorKind::UnexpectedEof),
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) => return (raw, e.kind()),
+        }
+    }
+}
+
+fn is_silence(kind: std::io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
+#[test]
+fn status_faults_carry_retry_after() {
+    let s = StandIn::start();
+    s.inject(Fault::once(
+        FaultKind::Status {
+            code: 503,
+            retry_after: Some("1".into()),
+        },
+        "/api",
+    ));
+    s.inject(Fault::once(
+        FaultKind::Status {
+            code: 504,
+            retry_after: None,
+        },
+        "/api",
+    ));
+    let r = get(&s, "/api", None);
+    assert_eq!((r.status, r.header("retry-after")), (503, Some("1")));
+    assert_eq!(r.text(), "Service Unavailable");
+    let r = get(&s, "/api", None);
+    assert_eq!((r.status, r.header("retry-after")), (504, None));
+    s.inject(Fault::once(
+        FaultKind::Detail {
+            code: 404,
+            detail: "Invitation not found".into(),
+        },
+        "/api",
+    ));
+    let r = get(&s, "/api", None);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json(), json!({"detail": "Invitation not found"}));
+    assert_eq!(get(&s, "/api", None).status, 200);
+    let statuses: Vec<u16> = s.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![503, 504, 404, 200]);
+}
+
+#[test]
+fn a_reset_connection_answers_nothing_and_the_backend_never_sees_it() {
+    let s = StandIn::start();
+    let net = s.add_network("alpha", "10.42.0.0/16");
+    let inv = s.add_invitation(InvitationSeed {
+        network_id: net,
+        ..Default::default()
+    });
+    let admin = admin_token(&s);
+    get(&s, "/api/networks", Some(&admin));
+    s.inject(Fault::once(FaultKind::ConnectionReset, "/api/invitations"));
+    let target = format!("/api/invitations/{}", inv.id);
+    let (raw, end) = raw_exchange(&s, "DELETE", &target, &admin, Duration::from_secs(5));
+    assert!(raw.is_empty(), "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(end, std::io::ErrorKind::ConnectionReset);
+    assert_eq!(s.invitation(inv.id).unwrap()["status"], "pending");
+    assert_eq!(s.requests().last().unwrap().status, 0);
+}
+
+#[test]
+fn a_lost_answer_is_carried_out_but_never_sent() {
+    let s = StandIn::start();
+    let net = s.add_network("alpha", "10.42.0.0/16");
+    let inv = s.add_invitation(InvitationSeed {
+        network_id: net,
+        ..Default::default()
+    });
+    let admin = admin_token(&s);
+    get(&s, "/api/networks", Some(&admin));
+    s.inject(Fault::once(FaultKind::LostAnswer, "/api/invitations"));
+    let target = format!("/api/invitations/{}", inv.id);
+    let (raw, end) = raw_exchange(&s, "DELETE", &target, &admin, Duration::from_secs(5));
+    assert!(raw.is_empty(), "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(end, std::io::ErrorKind::ConnectionReset);
+    // The write happened.
+    assert_eq!(s.invitation(inv.id).unwrap()["status"], "revoked");
+    assert_eq!(s.requests().last().unwrap().status, 204);
+}
+
+#[test]
+fn a_stalled_answer_never_comes() {
+    let s = StandIn::start();
+    s.inject(Fault::once(FaultKind::Stall, "/api"));
+    let started = Instant::now();
+    let (raw, end) = raw_exchange(&s, "GET", "/api", "x", Duration::from_millis(700));
+    assert!(raw.is_empty());
+    assert!(is_silence(end), "{end:?}");
+    assert!(started.elapsed() >= Duration::from_millis(700));
+    assert_eq!(s.requests().last().unwrap().status, 0);
+    // The next request is answered.
+    assert_eq!(get(&s, "/api", None).status, 200);
+}
+
+#[test]
+fn a_stall_mid_body_sends_half_and_then_nothing() {
+    let s = StandIn::start();
+    let net = s.add_network("alpha", "10.42.0.0/16");
+    for i in 0..20 {
+        s.add_invitation(InvitationSeed {
+            email: format!("u{i}@example.com"),
+            network_id: net,
+            ..Default::default()
+        });
+    }
+    let admin = admin_token(&s);
+    get(&s, "/api/networks", Some(&admin));
+    let full = get(&s, "/api/invitations", Some(&admin)).body.len();
+    s.inject(Fault::once(FaultKind::StallMidBody, "/api/invitations"));
+    let (raw, end) = raw_exchange(
+        &s,
+        "GET",
+        "/api/invitations",
+        &admin,
+        Duration::from_millis(700),
+    );
+    assert!(is_silence(end), "{end:?}");
+    let text = String::from_utf8_lossy(&raw);
+    let split = text.find("\r\n\r\n").expect("the head was sent");
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains(&format!("content-length: {full}")),
+        "{}",
+        &text[..split]
+    );
+    assert_eq!(raw.len() - split - 4, full / 2);
+}
+
+#[test]
+fn a_trickled_answer_arrives_byte_by_byte() {
+    let s = StandIn::start();
+    s.inject(Fault::once(
+        FaultKind::Trickle(Duration::from_millis(10)),
+        "/api/health",
+    ));
+    let started = Instant::now();
+    let r = get(&s, "/api/health", None);
+    // `{"status":"healthy"}` is 20 bytes.
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.json(), json!({"status": "healthy"}));
+}

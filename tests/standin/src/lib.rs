@@ -226,6 +226,35 @@ pub enum FaultKind {
     MalformedJson,
     /// `200` with valid JSON of a shape no endpoint returns.
     WrongShape,
+    /// An answer with this status, a plain-text body and, when given, a
+    /// `Retry-After` header (seconds or an HTTP date, sent as is), like a
+    /// proxy or a server in maintenance. The backend never sees the request.
+    Status {
+        code: u16,
+        retry_after: Option<String>,
+    },
+    /// `{"detail": detail}` with this status, as the backend's own
+    /// `HTTPException` answers (e.g. a 404 `Invitation not found` for an
+    /// invitation that vanished between a lookup and a revoke).
+    Detail { code: u16, detail: String },
+    /// The connection is reset (RST) without an answer; the backend never
+    /// sees the request. Logged with status 0.
+    ConnectionReset,
+    /// The connection is accepted and the request read, then nothing is ever
+    /// answered (until the server stops). Logged with status 0 when the
+    /// request arrives.
+    Stall,
+    /// The backend answers, and the headers and the first half of the body
+    /// are sent; then the connection goes silent (`Content-Length` promises
+    /// the rest). An answer without a body (revoke's 204) arrives whole.
+    StallMidBody,
+    /// The backend answers, and its body is sent one byte per interval, so
+    /// that no single read waits long but the whole answer takes ages.
+    Trickle(Duration),
+    /// The backend handles the request (a write happens), then the
+    /// connection is reset before any of the answer is sent. Logged with the
+    /// status the backend chose.
+    LostAnswer,
 }
 
 /// A fault to apply to requests before the backend logic sees them.
@@ -261,6 +290,9 @@ pub struct Request {
     pub path: String,
     pub query: Option<String>,
     pub had_authorization: bool,
+    /// The status answered (for [`FaultKind::LostAnswer`], the one the
+    /// backend chose but never sent); 0 when no handler ran and nothing was
+    /// answered ([`FaultKind::ConnectionReset`], [`FaultKind::Stall`]).
     pub status: u16,
 }
 

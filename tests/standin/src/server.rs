@@ -3,7 +3,10 @@
 //! Axum only provides the HTTP/1.1 server here; every request goes to one
 //! fallback handler that reproduces the backend's stack in order:
 //!
-//! 1. injected faults (a stand-in for a flaky proxy in front of the backend);
+//! 1. injected faults (a stand-in for a flaky proxy or network in front of the
+//!    backend): canned answers, delays, and faults of the connection itself
+//!    (reset, stall, lost answer), for which every connection is accepted
+//!    through [`FaultListener`] so that a handler can kill its own connection;
 //! 2. the rate-limit middleware, which sees every method before routing;
 //! 3. with an embedded issuer, paths under `/oidc` go to it (`oidc/endpoints.rs`):
 //!    it is a separate service that merely shares the port;
@@ -20,6 +23,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -182,6 +186,16 @@ pub(crate) enum Reply {
         headers: Vec<(&'static str, String)>,
         body: Vec<u8>,
     },
+    /// Faults of the connection: reset it without an answer.
+    Drop,
+    /// Never answer.
+    Stall,
+    /// The backend's answer, which is then lost (the connection is reset).
+    Lost(Box<Reply>),
+    /// The backend's answer, of which only the first half is ever sent.
+    HalfThenSilence(Box<Reply>),
+    /// The backend's answer, its body a byte per interval.
+    Trickle(Box<Reply>, Duration),
 }
 
 impl Reply {
@@ -226,11 +240,24 @@ impl Reply {
             | Reply::Redirect { status, .. } => *status,
             Reply::NoContent => 204,
             Reply::ServerError => 500,
+            Reply::Drop | Reply::Stall => 0,
+            Reply::Lost(inner) | Reply::HalfThenSilence(inner) | Reply::Trickle(inner, _) => {
+                inner.status()
+            }
         }
     }
 
     fn into_response(self) -> Response<Body> {
         let status = self.status();
+        match self {
+            // The connection is gone by the time hyper writes this.
+            Reply::Drop | Reply::Stall => return Response::new(Body::empty()),
+            // `handle` sends only half of it.
+            Reply::Lost(inner) | Reply::HalfThenSilence(inner) | Reply::Trickle(inner, _) => {
+                return inner.into_response();
+            }
+            _ => {}
+        }
         let mut headers = HeaderMap::new();
         if let Reply::Http {
             headers: given,
@@ -302,6 +329,11 @@ impl Reply {
             }
             // Answered above.
             Reply::Http { body, .. } => Body::from(body),
+            Reply::Drop
+            | Reply::Stall
+            | Reply::Lost(_)
+            | Reply::HalfThenSilence(_)
+            | Reply::Trickle(..) => Body::empty(),
         };
         let mut response = Response::new(body);
         *response.status_mut() =
@@ -559,14 +591,14 @@ fn latin1(v: &HeaderValue) -> String {
 
 async fn handle(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
     req: axum::extract::Request,
 ) -> Response<Body> {
     let method = req.method().as_str().to_string();
     let raw_path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
-    let reply = dispatch(&app, peer.ip(), req).await;
+    let reply = dispatch(&app, conn.peer.ip(), req).await;
     let status = reply.status();
     if app.opts.log_requests {
         eprintln!("{method} {raw_path} {status}");
@@ -590,18 +622,42 @@ async fn handle(
             status,
         });
     }
+    match reply {
+        Reply::Drop | Reply::Lost(_) => conn.kill(),
+        Reply::Stall => std::future::pending::<()>().await,
+        Reply::HalfThenSilence(inner) => return half_then_silence(inner.into_response()).await,
+        Reply::Trickle(inner, every) => return trickle(inner.into_response(), every).await,
+        _ => {}
+    }
     reply.into_response()
 }
 
+/// Injected faults first, then the backend.
 async fn dispatch(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> Reply {
     let method = req.method().as_str().to_string();
     let raw_path = req.uri().path().to_string();
-    if let Some(kind) = app.take_fault(&method, &raw_path) {
-        match kind {
-            FaultKind::Delay(d) => tokio::time::sleep(d).await,
-            other => return fault_reply(&other),
+    match app.take_fault(&method, &raw_path) {
+        None => backend(app, peer, req).await,
+        Some(FaultKind::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            backend(app, peer, req).await
         }
+        Some(FaultKind::ConnectionReset) => Reply::Drop,
+        Some(FaultKind::Stall) => Reply::Stall,
+        Some(FaultKind::LostAnswer) => Reply::Lost(Box::new(backend(app, peer, req).await)),
+        Some(FaultKind::Trickle(every)) => {
+            Reply::Trickle(Box::new(backend(app, peer, req).await), every)
+        }
+        Some(FaultKind::StallMidBody) => {
+            Reply::HalfThenSilence(Box::new(backend(app, peer, req).await))
+        }
+        Some(other) => fault_reply(&other),
     }
+}
+
+async fn backend(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> Reply {
+    let method = req.method().as_str().to_string();
+    let raw_path = req.uri().path().to_string();
     let path = percent_decode(&raw_path);
     let limited = app.limits().into_iter().find(|l| l.matches(&path));
     if let Some(limit) = limited
@@ -726,8 +782,212 @@ fn fault_reply(kind: &FaultKind) -> Reply {
             server: "uvicorn",
             vary: true,
         },
+        FaultKind::Detail { code, detail } => Reply::detail(*code, detail),
+        FaultKind::Status { code, retry_after } => {
+            let reason = StatusCode::from_u16(*code)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("Error");
+            let mut headers = vec![
+                ("server", "nginx/1.24.0".to_string()),
+                ("content-type", "text/plain".to_string()),
+            ];
+            if let Some(v) = retry_after {
+                headers.push(("retry-after", v.clone()));
+            }
+            Reply::Http {
+                status: *code,
+                headers,
+                body: reason.as_bytes().to_vec(),
+            }
+        }
         // Handled before the reply is chosen.
-        FaultKind::Delay(_) => Reply::ServerError,
+        FaultKind::Delay(_)
+        | FaultKind::ConnectionReset
+        | FaultKind::Stall
+        | FaultKind::StallMidBody
+        | FaultKind::Trickle(_)
+        | FaultKind::LostAnswer => Reply::ServerError,
+    }
+}
+
+/// Sends the head and the first half of `response`'s body, with a
+/// `Content-Length` for all of it, and then nothing more.
+async fn half_then_silence(response: Response<Body>) -> Response<Body> {
+    use futures_util::StreamExt;
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let half = bytes.slice(..bytes.len() / 2);
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) })
+        .chain(futures_util::stream::pending());
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Sends `response`'s body one byte every `every`, with a `Content-Length`
+/// for all of it.
+async fn trickle(response: Response<Body>, every: Duration) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let stream = futures_util::stream::unfold(0, move |i| {
+        let bytes = bytes.clone();
+        async move {
+            if i >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(every).await;
+            Some((Ok::<_, std::io::Error>(bytes.slice(i..i + 1)), i + 1))
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Accepts connections as a `TcpListener` does, wrapping each in a
+/// [`Killable`] stream whose switch the request handlers can reach through
+/// [`Conn`].
+pub(crate) struct FaultListener<L>(pub L);
+
+impl<L> axum::serve::Listener for FaultListener<L>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: Resettable,
+{
+    type Io = Killable<L::Io>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (io, addr) = self.0.accept().await;
+        (
+            Killable {
+                inner: io,
+                killed: Arc::new(AtomicBool::new(false)),
+            },
+            addr,
+        )
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+/// A connection whose close can be made a reset rather than an orderly FIN.
+pub(crate) trait Resettable {
+    fn reset_on_close(&self);
+}
+
+impl Resettable for tokio::net::TcpStream {
+    fn reset_on_close(&self) {
+        // A zero linger does not block; it makes the close a reset.
+        #[allow(deprecated)]
+        let _ = self.set_linger(Some(Duration::ZERO));
+    }
+}
+
+impl Resettable for tokio_rustls::server::TlsStream<tokio::net::TcpStream> {
+    fn reset_on_close(&self) {
+        self.get_ref().0.reset_on_close();
+    }
+}
+
+/// A connection that a handler can kill: once killed, every read and write
+/// fails, so hyper drops it, and the socket is closed with a reset
+/// (`SO_LINGER` 0) rather than an orderly FIN.
+pub(crate) struct Killable<S> {
+    inner: S,
+    killed: Arc<AtomicBool>,
+}
+
+impl<S: Resettable> Killable<S> {
+    fn check(&self) -> std::io::Result<()> {
+        if self.killed.load(Ordering::SeqCst) {
+            self.inner.reset_on_close();
+            return Err(std::io::ErrorKind::ConnectionReset.into());
+        }
+        Ok(())
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Resettable + Unpin> tokio::io::AsyncRead for Killable<S> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Resettable + Unpin> tokio::io::AsyncWrite for Killable<S> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Err(e) = self.check() {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// What a handler knows of its connection: the peer, and the switch that
+/// kills it.
+#[derive(Clone)]
+pub(crate) struct Conn {
+    pub peer: SocketAddr,
+    killed: Arc<AtomicBool>,
+}
+
+impl Conn {
+    fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+    }
+}
+
+impl<L> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, FaultListener<L>>>
+    for Conn
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: Resettable,
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, FaultListener<L>>) -> Self {
+        Conn {
+            peer: *stream.remote_addr(),
+            killed: stream.io().killed.clone(),
+        }
     }
 }
 
@@ -740,13 +1000,11 @@ pub(crate) async fn serve(
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    use axum::serve::ListenerExt as _;
     let router = Router::new().fallback(handle).with_state(app);
     match tls {
         None => serve_on(listener, router, shutdown).await,
-        // `tap_io` gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
         Some(config) => match crate::tls::TlsListener::new(listener, config) {
-            Ok(l) => serve_on(l.tap_io(|_| {}), router, shutdown).await,
+            Ok(l) => serve_on(l, router, shutdown).await,
             Err(e) => eprintln!("netinvite-standin: TLS listener failed: {e}"),
         },
     }
@@ -758,12 +1016,12 @@ async fn serve_on<L>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) where
     L: axum::serve::Listener<Addr = SocketAddr>,
-    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+    L::Io: Resettable,
 {
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        FaultListener(listener),
+        router.into_make_service_with_connect_info::<Conn>(),
     )
     .with_graceful_shutdown(async move {
         let _ = stop_rx.wait_for(|stop| *stop).await;
