@@ -61,8 +61,8 @@ pub struct Global {
     pub connect_timeout: Option<std::time::Duration>,
 
     /// Seconds the server may stay silent, before or within an answer [default: 15; lists 60, writes 30]
-    #[arg(long, global = true, env = "NETINVITE_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
-    pub timeout: Option<std::time::Duration>,
+    #[arg(long, global = true, env = "NETINVITE_READ_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
+    pub read_timeout: Option<std::time::Duration>,
 
     /// When to use colour (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -82,7 +82,7 @@ impl Global {
             profile: self.profile.clone(),
             ca_cert: self.ca_cert.clone(),
             connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
+            timeout: self.read_timeout,
         }
     }
 

@@ -83,9 +83,13 @@ pub struct Profile {
         skip_serializing_if = "Option::is_none"
     )]
     pub connect_timeout: Option<f64>,
-    /// Seconds the server may stay silent (`--timeout` overrides it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<f64>,
+    /// Seconds the server may stay silent (`--read-timeout` overrides it).
+    #[serde(
+        default,
+        alias = "read-timeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub read_timeout: Option<f64>,
     /// Keys this version does not know, kept so that a save never drops them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,

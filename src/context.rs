@@ -38,7 +38,7 @@ pub struct GlobalSettings {
     pub ca_cert: Option<PathBuf>,
     /// `--connect-timeout` / `NETINVITE_CONNECT_TIMEOUT`.
     pub connect_timeout: Option<Duration>,
-    /// `--timeout` / `NETINVITE_TIMEOUT`.
+    /// `--read-timeout` / `NETINVITE_READ_TIMEOUT`.
     pub timeout: Option<Duration>,
 }
 
@@ -185,16 +185,18 @@ impl Context {
         }))
     }
 
-    /// The timeouts for requests to `profile`'s server: `--connect-timeout`/`--timeout`
+    /// The timeouts for requests to `profile`'s server: `--connect-timeout`/`--read-timeout`
     /// (or their environment variables, `NETINVITE_HTTP_TIMEOUT` being the old name of
-    /// `NETINVITE_TIMEOUT`), else the profile's `connect_timeout`/`timeout`, else the
+    /// `NETINVITE_READ_TIMEOUT`), else the profile's `connect_timeout`/`read_timeout`, else the
     /// defaults of each request kind.
     pub fn timeouts(&self, profile: Option<&Profile>) -> Result<Timeouts, CliError> {
         let legacy = match std::env::var("NETINVITE_HTTP_TIMEOUT") {
             Ok(v) if !v.is_empty() => {
                 Some(parse_seconds(&v).map_err(|message| CliError::Usage {
                     message: format!("NETINVITE_HTTP_TIMEOUT: {message}"),
-                    hint: Some("set NETINVITE_TIMEOUT=SECONDS (the new name), or unset it".into()),
+                    hint: Some(
+                        "set NETINVITE_READ_TIMEOUT=SECONDS (the new name), or unset it".into(),
+                    ),
                 })?)
             }
             _ => None,
@@ -217,7 +219,7 @@ impl Context {
         };
         let read = match self.global.timeout.or(legacy) {
             Some(d) => Some(d),
-            None => from_profile(profile.and_then(|p| p.timeout), "timeout")?,
+            None => from_profile(profile.and_then(|p| p.read_timeout), "read_timeout")?,
         };
         Ok(Timeouts {
             connect: connect.unwrap_or(Timeouts::default().connect),

@@ -927,7 +927,7 @@ impl CliError {
                 "check the server URL and your network; --connect-timeout SECONDS (or NETINVITE_CONNECT_TIMEOUT, or `netinvite config set connect-timeout`) allows a slower connection".into()
             }
             Timeout { .. } => {
-                "a slow server needs a longer read timeout: --timeout SECONDS (or NETINVITE_TIMEOUT, or `netinvite config set timeout`)".into()
+                "a slow server needs a longer read timeout: --read-timeout SECONDS (or NETINVITE_READ_TIMEOUT, or `netinvite config set read-timeout`)".into()
             }
             ServerError { retry_after: Some(d), .. } if *d > RETRY_AFTER_CAP => {
                 format!("the server is busy or down for maintenance; try again in {}", seconds(*d))

@@ -50,7 +50,7 @@ pub enum Key {
     /// Seconds to wait for a connection to the server
     ConnectTimeout,
     /// Seconds the server may stay silent, before or within an answer
-    Timeout,
+    ReadTimeout,
 }
 
 #[derive(Debug, Args)]
@@ -150,7 +150,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         "ca_cert_from": ca.as_ref().map(|(_, o)| o.option()),
         "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
         "connect_timeout": timeouts.connect.as_secs_f64(),
-        "timeout": timeouts.read.map(|d| d.as_secs_f64()),
+        "read_timeout": timeouts.read.map(|d| d.as_secs_f64()),
     });
     if ctx.io.json {
         return ctx.io.out(&to_pretty(&v));
@@ -174,10 +174,10 @@ fn show(ctx: &Context) -> Result<(), CliError> {
             "ca_cert_from",
             "token_env_override",
             "connect_timeout",
-            "timeout",
+            "read_timeout",
         ] {
             let val = match map.get(key) {
-                Some(serde_json::Value::Null) if key == "timeout" => {
+                Some(serde_json::Value::Null) if key == "read_timeout" => {
                     use crate::api::Kind;
                     let d = |k: Kind| k.default_read_timeout().as_secs();
                     format!(
@@ -203,7 +203,7 @@ fn seconds(v: &str) -> Result<f64, CliError> {
         .map(|d| d.as_secs_f64())
         .map_err(|message| CliError::Usage {
             message,
-            hint: Some("e.g. `netinvite config set timeout 30`".into()),
+            hint: Some("e.g. `netinvite config set read-timeout 30`".into()),
         })
 }
 
@@ -226,7 +226,7 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
     };
     // Timeouts too, so that a bad value fails before the file is touched.
     let secs = match (key, &value) {
-        (Key::ConnectTimeout | Key::Timeout, Some(v)) => Some(seconds(v)?),
+        (Key::ConnectTimeout | Key::ReadTimeout, Some(v)) => Some(seconds(v)?),
         _ => None,
     };
     let value = match (key, value) {
@@ -260,7 +260,7 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
             Key::Bearer => p.bearer = bearer,
             Key::CaCert => p.ca_cert = ca_cert.clone(),
             Key::ConnectTimeout => p.connect_timeout = secs,
-            Key::Timeout => p.timeout = secs,
+            Key::ReadTimeout => p.read_timeout = secs,
         }
         Ok(())
     })?;

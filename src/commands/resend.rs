@@ -34,7 +34,7 @@ pub struct ResendArgs {
 
     /// How long --wait waits, in seconds
     #[arg(long, default_value_t = 30, value_name = "SECONDS", requires = "wait")]
-    pub wait_timeout: u64,
+    pub timeout: u64,
 }
 
 pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
@@ -80,7 +80,7 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
         inv.invited_by_email = listed.invited_by_email.clone();
         inv.invited_by_user_id = listed.invited_by_user_id;
         if args.wait && inv.email_status == "sending" {
-            let timeout = Duration::from_secs(args.wait_timeout);
+            let timeout = Duration::from_secs(args.timeout);
             inv = wait_for_outcome(ctx, &mut session, inv, timeout, &stop).await?;
         }
         report(ctx, &inv, &base)?;

@@ -35,7 +35,7 @@ pub enum Until {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  netinvite wait 12 13 --wait-timeout 2h\n  netinvite wait 12 --until sent --wait-timeout 5m\n\nExit status: 0 when every invitation got there, 6 when one was revoked or expired\n(it never will), 1 on timeout or when an email failed."
+    after_help = "Examples:\n  netinvite wait 12 13 --timeout 2h\n  netinvite wait 12 --until sent --timeout 5m\n\nExit status: 0 when every invitation got there, 6 when one was revoked or expired\n(it never will), 1 on timeout or when an email failed."
 )]
 pub struct WaitArgs {
     /// Invitation ids
@@ -46,9 +46,9 @@ pub struct WaitArgs {
     #[arg(long, value_enum, default_value = "accepted", value_name = "STATE")]
     pub until: Until,
 
-    /// Give up after this long (e.g. 90s, 10m, 1h, 2d); `--timeout` is the HTTP read timeout
+    /// Give up after this long (e.g. 90s, 10m, 1h, 2d)
     #[arg(long, default_value = "1h", value_name = "DURATION")]
-    pub wait_timeout: String,
+    pub timeout: String,
 
     /// First pause between polls; it grows up to 30 s
     #[arg(long, default_value = "2s", value_name = "DURATION")]
@@ -84,7 +84,7 @@ struct WaitJson<'a> {
 
 pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
     let ids = parse_ids(&args.ids)?;
-    let timeout = duration::parse(&args.wait_timeout)?;
+    let timeout = duration::parse(&args.timeout)?;
     let first_interval = duration::parse(&args.interval)?;
     if first_interval < Duration::from_millis(100) {
         return Err(CliError::InvalidDuration {

@@ -937,7 +937,7 @@ fn wait_returns_when_the_invitee_accepts() {
         &id,
         "--interval",
         "200ms",
-        "--wait-timeout",
+        "--timeout",
         "30s",
         "--json",
     ]);
@@ -987,7 +987,7 @@ fn wait_times_out_and_stops_on_revoked_or_expired() {
         .run(&[
             "wait",
             &id,
-            "--wait-timeout",
+            "--timeout",
             "1s",
             "--interval",
             "200ms",
@@ -1031,8 +1031,8 @@ fn wait_times_out_and_stops_on_revoked_or_expired() {
         .collect();
     assert_eq!(results, vec!["revoked", "expired"]);
     assert_eq!(out.json_error()["code"], "wait_closed");
-    w.run(&["wait", "99999", "--wait-timeout", "5s"]).code(3);
-    w.run(&["wait", &id, "--wait-timeout", "soon"])
+    w.run(&["wait", "99999", "--timeout", "5s"]).code(3);
+    w.run(&["wait", &id, "--timeout", "soon"])
         .code(2)
         .stderr_has("invalid duration");
 }
@@ -1056,7 +1056,7 @@ fn wait_until_sent_follows_the_email() {
             &id,
             "--until",
             "sent",
-            "--wait-timeout",
+            "--timeout",
             "10s",
             "--interval",
             "200ms",
@@ -1072,7 +1072,7 @@ fn wait_until_sent_follows_the_email() {
     let inv = w.create("nomail@example.com", "lab");
     let id = inv["id"].as_i64().unwrap().to_string();
     let started = Instant::now();
-    w.run(&["wait", &id, "--until", "sent", "--wait-timeout", "1h"])
+    w.run(&["wait", &id, "--until", "sent", "--timeout", "1h"])
         .code(1)
         .stderr_has("no SMTP");
     assert!(started.elapsed() < Duration::from_secs(10));

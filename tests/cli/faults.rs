@@ -259,7 +259,7 @@ fn a_stalled_list_times_out_and_the_retry_succeeds() {
     inject(&w, "GET", "/api/invitations", FaultKind::Stall, 1);
     w.server.clear_requests();
     let started = std::time::Instant::now();
-    let out = w.run(&["list", "-v", "--timeout", "0.5"]).ok();
+    let out = w.run(&["list", "-v", "--read-timeout", "0.5"]).ok();
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     assert!(
@@ -278,7 +278,7 @@ fn a_server_that_never_answers_fails_within_two_read_timeouts() {
     // the bound is loose because the machine running the suite may be busy.
     let started = std::time::Instant::now();
     let out = w
-        .run(&["list", "--json", "--timeout", "0.5"])
+        .run(&["list", "--json", "--read-timeout", "0.5"])
         .code(7)
         .stdout_empty();
     let took = started.elapsed();
@@ -289,7 +289,7 @@ fn a_server_that_never_answers_fails_within_two_read_timeouts() {
     let msg = e["message"].as_str().unwrap();
     assert!(msg.contains("within 0.5 s (read timeout)"), "{msg}");
     assert!(msg.contains("/api/invitations"), "{msg}");
-    assert!(e["hint"].as_str().unwrap().contains("--timeout"));
+    assert!(e["hint"].as_str().unwrap().contains("--read-timeout"));
 }
 
 #[test]
@@ -304,7 +304,9 @@ fn a_stall_mid_body_is_a_read_timeout() {
     }
     inject(&w, "GET", "/api/invitations", FaultKind::StallMidBody, 1);
     w.server.clear_requests();
-    let out = w.run(&["list", "-v", "--timeout", "0.5", "--json"]).ok();
+    let out = w
+        .run(&["list", "-v", "--read-timeout", "0.5", "--json"])
+        .ok();
     assert_eq!(out.json().as_array().unwrap().len(), 5);
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     assert!(
@@ -326,7 +328,7 @@ fn a_stalled_write_is_reported_as_unknown_and_not_resent() {
             "--network",
             "lab",
             "--json",
-            "--timeout",
+            "--read-timeout",
             "0.5",
         ])
         .ok();
@@ -338,7 +340,7 @@ fn a_stalled_write_is_reported_as_unknown_and_not_resent() {
 
     let path = format!("/api/invitations/{id}");
     inject(&w, "DELETE", &path, FaultKind::Stall, 1);
-    w.run(&["revoke", &id, "--yes", "--timeout", "0.5"])
+    w.run(&["revoke", &id, "--yes", "--read-timeout", "0.5"])
         .code(7)
         .stderr_has("within 0.5 s (read timeout)")
         .stderr_has(&format!("netinvite show {id}"));
@@ -438,24 +440,24 @@ fn a_refused_connection_is_tried_three_times() {
 fn the_profile_and_the_environment_set_the_timeouts() {
     let w = World::signed_in();
     inject(&w, "GET", "/api/invitations", FaultKind::Stall, 0);
-    w.run(&["config", "set", "timeout", "0.4"]).ok();
+    w.run(&["config", "set", "read-timeout", "0.4"]).ok();
     let show = w.run(&["config", "show", "--json"]).ok().json();
-    assert_eq!(show["timeout"], 0.4);
+    assert_eq!(show["read_timeout"], 0.4);
     assert_eq!(show["connect_timeout"], 5.0);
     w.run(&["list"])
         .code(7)
         .stderr_has("within 0.4 s (read timeout)");
     // The flag beats the profile; the old variable name still works.
-    w.run(&["list", "--timeout", "0.3"])
+    w.run(&["list", "--read-timeout", "0.3"])
         .code(7)
         .stderr_has("within 0.3 s");
     w.run_with(&["list"], &[("NETINVITE_HTTP_TIMEOUT", "0.2")], None)
         .code(7)
         .stderr_has("within 0.2 s");
-    w.run_with(&["list"], &[("NETINVITE_TIMEOUT", "0.25")], None)
+    w.run_with(&["list"], &[("NETINVITE_READ_TIMEOUT", "0.25")], None)
         .code(7)
         .stderr_has("within 0.25 s");
-    w.run(&["config", "unset", "timeout"]).ok();
+    w.run(&["config", "unset", "read-timeout"]).ok();
     let show = w.run(&["config", "show"]).ok();
     assert!(
         show.stdout
@@ -468,7 +470,7 @@ fn the_profile_and_the_environment_set_the_timeouts() {
 #[test]
 fn bad_timeout_values_are_refused_clearly() {
     let w = World::signed_in();
-    w.run(&["list", "--timeout", "soon"])
+    w.run(&["list", "--read-timeout", "soon"])
         .code(2)
         .stderr_has("\"soon\" is not a usable number of seconds");
     w.run(&["list", "--connect-timeout", "0"])
@@ -572,7 +574,7 @@ fn stalls_under_every_write_are_single_attempts() {
             "--network",
             "lab",
             "--json",
-            "--timeout",
+            "--read-timeout",
             "0.4",
         ]);
         if backend_ran {
@@ -595,7 +597,7 @@ fn stalls_under_every_write_are_single_attempts() {
         let path = format!("/api/invitations/{id}");
         inject(&w, "DELETE", &path, kind.clone(), 1);
         w.server.clear_requests();
-        let out = w.run(&["revoke", &id, "--yes", "--json", "--timeout", "0.4"]);
+        let out = w.run(&["revoke", &id, "--yes", "--json", "--read-timeout", "0.4"]);
         assert_eq!(attempts(&w, "DELETE", &path), 1, "{kind:?}");
         let status = &held_for(&w, &format!("target{n}@example.com"))[0]["status"];
         if backend_ran {
@@ -615,7 +617,7 @@ fn stalls_under_every_write_are_single_attempts() {
         inject(&w, "POST", &path, kind.clone(), 1);
         w.server.clear_requests();
         let out = w
-            .run(&["resend", &id, "--json", "--timeout", "0.4"])
+            .run(&["resend", &id, "--json", "--read-timeout", "0.4"])
             .code(7)
             .stdout_empty();
         assert_eq!(out.json_error()["code"], "outcome_unknown", "{kind:?}");
@@ -637,7 +639,7 @@ fn a_trickling_answer_hits_the_deadline() {
     w.server.clear_requests();
     let started = std::time::Instant::now();
     let out = w
-        .run(&["list", "--json", "--timeout", "0.4"])
+        .run(&["list", "--json", "--read-timeout", "0.4"])
         .code(7)
         .stdout_empty();
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
