@@ -15,6 +15,7 @@ use crate::api::models::{Invitation, status};
 use crate::commands::{find_invitations, network_filter, parse_ids};
 use crate::context::Context;
 use crate::error::CliError;
+use crate::interrupt::Interrupt;
 use crate::output::json::to_pretty;
 
 #[derive(Debug, Args)]
@@ -126,25 +127,40 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
         }
     }
 
+    let stop = Interrupt::listen();
     let mut report = Vec::new();
+    let mut done = Vec::new();
+    let mut not_done = Vec::new();
     for inv in &to_revoke {
         let id = inv.id;
-        session
-            .call(|c| async move { c.revoke(id).await })
-            .await
-            .map_err(|e| {
-                if e.write_outcome_unknown() {
-                    CliError::revoke_outcome_unknown(e, id)
+        if stop.requested() {
+            not_done.push(id);
+            continue;
+        }
+        let sent = session.call(|c| async move { c.revoke(id).await }).await;
+        let note = match sent {
+            Ok(()) => None,
+            // The answer was lost: the revoked slice of its network says whether it
+            // happened; the revoke is never sent again blindly.
+            Err(e) if e.write_outcome_unknown() => {
+                if was_revoked(&mut session, inv).await {
+                    Some("the server's answer was lost; the invitation shows as revoked")
                 } else {
-                    e
+                    return Err(CliError::revoke_outcome_unknown(e, id));
                 }
-            })?;
+            }
+            Err(e) => return Err(e),
+        };
         session.index.set_status(id, status::REVOKED);
         let _ = session.index.save();
         ctx.io.status(&format!(
             "✓ Revoked invitation {id} ({} → {})",
             inv.email, inv.network_name
         ));
+        if let Some(n) = note {
+            ctx.io.note(&format!("invitation {id}: {n}"));
+        }
+        done.push(id);
         report.push(entry(inv, now, false));
     }
     for inv in &already {
@@ -153,7 +169,35 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     if ctx.io.json {
         ctx.io.out(&to_pretty(&report))?;
     }
+    if !not_done.is_empty() {
+        return Err(CliError::Interrupted {
+            command: "revoke",
+            done_verb: "revoked",
+            done,
+            not_done,
+        });
+    }
     Ok(())
+}
+
+/// After a lost answer: does the server now show `inv` as revoked? Looked at up to three
+/// times, a moment apart, as the server may still be at it.
+async fn was_revoked(session: &mut crate::context::Session, inv: &Invitation) -> bool {
+    let q = crate::api::ListQuery {
+        network_id: Some(inv.network_id),
+        status_filter: Some(status::REVOKED),
+    };
+    for attempt in 0..=crate::batch::SETTLE.len() {
+        if attempt > 0 {
+            tokio::time::sleep(crate::batch::SETTLE[attempt - 1]).await;
+        }
+        match session.invitations(&q).await {
+            Ok(list) if list.iter().any(|i| i.id == inv.id) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 fn entry(inv: &Invitation, now: chrono::DateTime<chrono::Utc>, already: bool) -> serde_json::Value {

@@ -371,10 +371,34 @@ fn a_lost_create_answer_never_creates_twice() {
 }
 
 #[test]
-fn a_lost_revoke_answer_is_reported_and_the_revoke_happened_once() {
+fn a_lost_revoke_answer_is_looked_up_and_the_revoke_happened_once() {
     let (w, id) = with_invitation();
     let path = format!("/api/invitations/{id}");
     inject(&w, "DELETE", &path, FaultKind::LostAnswer, 1);
+    let out = w.run(&["revoke", &id, "--yes", "--json"]).ok();
+    // Never sent again: the revoked slice of its network was asked instead.
+    assert_eq!(attempts(&w, "DELETE", &path), 1);
+    assert!(w.server.requests().iter().any(|r| {
+        r.method == "GET"
+            && r.path == "/api/invitations"
+            && r.query
+                .as_deref()
+                .is_some_and(|q| q.contains("status_filter=revoked"))
+    }));
+    let v = out.json();
+    assert_eq!(v[0]["id"].to_string(), id);
+    assert_eq!(v[0]["status"], "revoked");
+    assert!(out.stderr.contains("answer was lost"), "{}", out.stderr);
+    let held = held_for(&w, "held@example.com");
+    assert_eq!(held[0]["status"], "revoked");
+}
+
+#[test]
+fn a_revoke_lost_before_the_server_acted_is_outcome_unknown() {
+    let (w, id) = with_invitation();
+    let path = format!("/api/invitations/{id}");
+    // The connection is reset before the backend runs: nothing was revoked.
+    inject(&w, "DELETE", &path, FaultKind::ConnectionReset, 1);
     let out = w
         .run(&["revoke", &id, "--yes", "--json"])
         .code(7)
@@ -382,7 +406,7 @@ fn a_lost_revoke_answer_is_reported_and_the_revoke_happened_once() {
     assert_eq!(attempts(&w, "DELETE", &path), 1);
     assert_eq!(out.json_error()["code"], "outcome_unknown");
     let held = held_for(&w, "held@example.com");
-    assert_eq!(held[0]["status"], "revoked");
+    assert_eq!(held[0]["status"], "pending");
 }
 
 #[test]

@@ -351,6 +351,77 @@ fn ctrl_c_during_resend_reports_what_was_done() {
     }
 }
 
+#[test]
+fn ctrl_c_during_revoke_reports_what_was_done() {
+    let w = World::signed_in();
+    let lab = w.network_id("lab");
+    let ids: Vec<i64> = (0..3)
+        .map(|i| {
+            w.server
+                .add_invitation(InvitationSeed {
+                    email: format!("r{i}@example.com"),
+                    network_id: lab,
+                    ..InvitationSeed::default()
+                })
+                .id
+        })
+        .collect();
+    // The first revoke takes a while, so that Ctrl-C lands while it is in flight.
+    w.server.inject(Fault {
+        method: Some("DELETE"),
+        path_prefix: format!("/api/invitations/{}", ids[0]),
+        kind: FaultKind::Delay(Duration::from_millis(1500)),
+        times: 1,
+    });
+    w.server.clear_requests();
+    let id_args: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let mut args = vec!["revoke", "--yes", "--json"];
+    args.extend(id_args.iter().map(String::as_str));
+    let mut c = w.command(&args);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Wait until the lookup is answered: the delayed revoke is then under way.
+    while !w
+        .server
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path == "/api/invitations")
+    {
+        assert!(Instant::now() < deadline, "netinvite never listed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    signal(child.id(), "-INT");
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}\n{stdout}");
+    // The one in flight finished; the others were never sent.
+    let deleted = w
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deleted, 1);
+    assert_eq!(w.server.invitation(ids[0]).unwrap()["status"], "revoked");
+    assert_eq!(w.server.invitation(ids[1]).unwrap()["status"], "pending");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v[0]["id"], ids[0], "{stdout}");
+    let e: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(e["error"]["code"], "interrupted");
+    assert!(
+        e["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("netinvite revoke {} {}", ids[1], ids[2])),
+        "{stderr}"
+    );
+}
+
 /// A small deterministic generator (xorshift), seeded from the clock and printed, so a
 /// failing run can be repeated with `NETINVITE_TEST_SEED`.
 struct Rng(u64);
