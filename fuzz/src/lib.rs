@@ -171,11 +171,23 @@ fn check_cli_error(e: &CliError) {
     );
 }
 
-fn check_invitations(list: &[Invitation]) {
+/// `list` is what serde made of `body` (a JSON array); the listing path decodes the same
+/// body in place (`api::list_rows`) and must agree with it, then renders it.
+fn check_invitations(list: &[Invitation], body: &[u8]) {
     let now = now();
     for i in list {
         let _ = i.effective_status(now);
     }
+    let rows = match api::list_rows::decode(body) {
+        Ok(rows) => rows,
+        Err(e) => panic!("the in-place list decoder refused what serde accepted: {e}"),
+    };
+    assert_eq!(rows.len(), list.len(), "same number of rows");
+    for (r, i) in rows.iter().zip(list) {
+        assert_eq!(r.raw.id, i.id);
+        assert_eq!(r.effective_status(now), i.effective_status(now));
+    }
+    let rows: Vec<&api::list_rows::Row<'_>> = rows.iter().collect();
     for tty in [true, false] {
         let io = io(tty);
         for format in [
@@ -185,7 +197,8 @@ fn check_invitations(list: &[Invitation]) {
             Format::Json,
             Format::Ndjson,
         ] {
-            let text = rendered(|w| output::invitations(&io, list, format, BASE, now, w));
+            let text =
+                rendered(|w| output::listing::write(&io, &rows, format, BASE, now, w));
             match format {
                 Format::Table => assert_for_people("table", &text),
                 Format::Tsv => {
@@ -240,7 +253,11 @@ fn same_text(row: &serde_json::Value, i: &Invitation) {
 pub fn invitation(data: &[u8]) {
     match decode::<Invitation>(data) {
         Ok(i) => {
-            check_invitations(std::slice::from_ref(&i));
+            let mut body = Vec::with_capacity(data.len() + 2);
+            body.push(b'[');
+            body.extend_from_slice(data);
+            body.push(b']');
+            check_invitations(std::slice::from_ref(&i), &body);
             let one = json::invitations_one_or_many(std::slice::from_ref(&i), BASE, now());
             same_text(&serde_json::from_str(&one).expect("JSON"), &i);
         }
@@ -250,7 +267,7 @@ pub fn invitation(data: &[u8]) {
 
 pub fn invitation_list(data: &[u8]) {
     match decode::<Vec<Invitation>>(data) {
-        Ok(list) => check_invitations(&list),
+        Ok(list) => check_invitations(&list, data),
         Err(e) => check_decode_error(e),
     }
 }
