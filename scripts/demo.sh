@@ -51,13 +51,25 @@ LINK=$("$BIN" create --email ana@example.com --network lab --role member --can-m
 echo "$LINK"
 run list
 run list --status expired
-ID=$("$BIN" list --json --email ana@example.com | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+ID=$("$BIN" list --email ana@example.com --jq '.[0].id')
 run copy-link "$ID"
 say "xclip -o -selection clipboard   # another program reads it after netinvite exited"
 xclip -o -selection clipboard; echo
 run revoke "$ID" --yes
 run list --status revoked
-say "netinvite list --json | python3 -c '…print the ids of expired invitations…'"
-"$BIN" list --json | python3 -c 'import json,sys; [print(i["id"]) for i in json.load(sys.stdin) if i["status"]=="expired"]'
+# Onboarding a team from a spreadsheet: validated first, then sent; a re-run skips
+# everyone already invited.
+cat >"$DEMO/team.csv" <<'CSV'
+email,network,role,can_manage_nodes
+bo@example.com,lab,member,yes
+cy@example.com,lab,owner,no
+di@example.com,office,member,no
+CSV
+run create --from-file "$DEMO/team.csv" --dry-run
+run create --from-file "$DEMO/team.csv"
+run create --from-file "$DEMO/team.csv"
+say "netinvite list --jq '.[] | select(.status==\"expired\") | .id'   # no jq needed"
+"$BIN" list --jq '.[] | select(.status=="expired") | .id'
+run revoke --status expired --yes
 echo >&2
 echo "demo finished: every step above ran against $URL" >&2

@@ -303,18 +303,29 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
     let cutoff = min_age
         .and_then(|d| chrono::TimeDelta::from_std(d).ok())
         .and_then(|d| now.checked_sub_signed(d));
-    let listed = session
+    let mut listed = session
         .invitations(&ListQuery {
             network_id,
             status_filter: Some(status::PENDING),
         })
         .await?;
+    // Expired invitations are normally stored as pending (past their deadline), but a
+    // server may also store `expired` (api.md 2.1): that slice is small, so ask for it too.
+    if which == BulkStatus::Expired {
+        listed.extend(
+            session
+                .invitations(&ListQuery {
+                    network_id,
+                    status_filter: Some(status::EXPIRED),
+                })
+                .await?,
+        );
+    }
     let mut chosen: Vec<Invitation> = listed
         .into_iter()
-        .filter(|i| i.status == status::PENDING)
         .filter(|i| match which {
-            BulkStatus::Pending => !i.is_past_deadline(now),
-            BulkStatus::Expired => i.is_past_deadline(now),
+            BulkStatus::Pending => i.status == status::PENDING && !i.is_past_deadline(now),
+            BulkStatus::Expired => i.effective_status(now) == status::EXPIRED,
         })
         .filter(|i| {
             args.email

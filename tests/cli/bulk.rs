@@ -855,6 +855,32 @@ fn bulk_revoke_of_expired_with_filters() {
 }
 
 #[test]
+fn bulk_revoke_of_expired_includes_a_stored_expired_status() {
+    let s = seeded();
+    let w = &s.w;
+    let lab = w.network_id("lab");
+    // A server may store `expired` itself (api.md 2.1); the pending slice misses it.
+    let stored = w
+        .server
+        .add_invitation(InvitationSeed {
+            email: "stored@example.com".into(),
+            network_id: lab,
+            status: "expired".into(),
+            expires_at: When::FromNow(chrono::TimeDelta::days(-2)),
+            ..Default::default()
+        })
+        .id;
+    w.run(&["revoke", "--status", "expired", "--yes"])
+        .ok()
+        .stderr_has("3 invitations: 3 revoked");
+    assert_eq!(status_of(w, stored), "revoked");
+    for id in &s.expired {
+        assert_eq!(status_of(w, *id), "revoked");
+    }
+    assert_eq!(status_of(w, s.lab_pending[0]), "pending");
+}
+
+#[test]
 fn bulk_revoke_refuses_accepted_and_bad_arguments() {
     let s = seeded();
     let w = &s.w;
