@@ -93,6 +93,11 @@ pub const TARGETS: &[Target] = &[
         local_input,
     ),
     t("config_file", "the TOML configuration file", config_file),
+    t(
+        "bulk_input",
+        "create --from-file: CSV and JSON lines, then the row checks",
+        bulk_input,
+    ),
 ];
 
 const fn t(name: &'static str, about: &'static str, run: fn(&[u8])) -> Target {
@@ -608,6 +613,62 @@ pub fn local_input(data: &[u8]) {
         }
         if let Err(e) = parse_role(line) {
             check_cli_error(&e);
+        }
+    }
+}
+
+pub fn bulk_input(data: &[u8]) {
+    use netinvite::batch::input::{self, Defaults, InputFormat};
+    use netinvite::commands::create::validate_email;
+    let text = String::from_utf8_lossy(data);
+    // The CSV reader takes a lone CR as a line break too (files from old spreadsheets).
+    let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count().max(1);
+    let net = |id: i64, name: &str| Network {
+        id,
+        name: name.into(),
+        subnet_cidr: None,
+        ca_cert_path: None,
+        created_at: None,
+        role: None,
+        can_manage_nodes: None,
+        can_invite_users: None,
+        can_manage_firewall: None,
+    };
+    let nets = [net(1, "lab"), net(2, "Office"), net(3, "7")];
+    let defaults = Defaults {
+        network: None,
+        role: "member",
+        can_manage_nodes: false,
+        can_invite_users: false,
+        can_manage_firewall: false,
+        expires_in_days: 7,
+        keep_case: false,
+    };
+    let detected = InputFormat::detect(std::path::Path::new("team"), &text);
+    for format in [InputFormat::Csv, InputFormat::Jsonl] {
+        let (rows, problems) = input::read(format, &text);
+        for p in &problems {
+            // Every problem points at a line of the file (or the line after the last).
+            assert!(p.line >= 1 && p.line <= lines + 1, "line {} of {lines}", p.line);
+            let _ = p.text();
+        }
+        let (planned, checks) = input::check(&rows, &defaults, &nets);
+        for p in &checks {
+            assert!(rows.iter().any(|r| r.line == p.line), "a problem of an unread row");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &planned {
+            assert!(seen.insert(p.line), "row {} planned twice", p.line);
+            assert!(rows.iter().any(|r| r.line == p.line));
+            // What is sent is what a single --email would send.
+            assert_eq!(validate_email(&p.email).ok().as_deref(), Some(p.email.as_str()));
+            assert_eq!(p.email, p.email.to_lowercase());
+            assert!((1..=365).contains(&p.expires_in_days));
+            assert!(p.role == "member" || p.role == "owner");
+            assert!(nets.iter().any(|n| n.id == p.network_id && n.name == p.network_name));
+        }
+        if format == detected && problems.is_empty() && checks.is_empty() {
+            assert_eq!(planned.len(), rows.len(), "every good row is planned");
         }
     }
 }
