@@ -202,8 +202,7 @@ fn check_invitations(list: &[Invitation], body: &[u8]) {
             Format::Json,
             Format::Ndjson,
         ] {
-            let text =
-                rendered(|w| output::listing::write(&io, &rows, format, BASE, now, w));
+            let text = rendered(|w| output::listing::write(&io, &rows, format, BASE, now, w));
             match format {
                 Format::Table => assert_for_people("table", &text),
                 Format::Tsv => {
@@ -622,7 +621,11 @@ pub fn bulk_input(data: &[u8]) {
     use netinvite::commands::create::validate_email;
     let text = String::from_utf8_lossy(data);
     // The CSV reader takes a lone CR as a line break too (files from old spreadsheets).
-    let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count().max(1);
+    let lines = text
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .count()
+        .max(1);
     let net = |id: i64, name: &str| Network {
         id,
         name: name.into(),
@@ -649,23 +652,36 @@ pub fn bulk_input(data: &[u8]) {
         let (rows, problems) = input::read(format, &text);
         for p in &problems {
             // Every problem points at a line of the file (or the line after the last).
-            assert!(p.line >= 1 && p.line <= lines + 1, "line {} of {lines}", p.line);
+            assert!(
+                p.line >= 1 && p.line <= lines + 1,
+                "line {} of {lines}",
+                p.line
+            );
             let _ = p.text();
         }
         let (planned, checks) = input::check(&rows, &defaults, &nets);
         for p in &checks {
-            assert!(rows.iter().any(|r| r.line == p.line), "a problem of an unread row");
+            assert!(
+                rows.iter().any(|r| r.line == p.line),
+                "a problem of an unread row"
+            );
         }
         let mut seen = std::collections::HashSet::new();
         for p in &planned {
             assert!(seen.insert(p.line), "row {} planned twice", p.line);
             assert!(rows.iter().any(|r| r.line == p.line));
             // What is sent is what a single --email would send.
-            assert_eq!(validate_email(&p.email).ok().as_deref(), Some(p.email.as_str()));
+            assert_eq!(
+                validate_email(&p.email).ok().as_deref(),
+                Some(p.email.as_str())
+            );
             assert_eq!(p.email, p.email.to_lowercase());
             assert!((1..=365).contains(&p.expires_in_days));
             assert!(p.role == "member" || p.role == "owner");
-            assert!(nets.iter().any(|n| n.id == p.network_id && n.name == p.network_name));
+            assert!(
+                nets.iter()
+                    .any(|n| n.id == p.network_id && n.name == p.network_name)
+            );
         }
         if format == detected && problems.is_empty() && checks.is_empty() {
             assert_eq!(planned.len(), rows.len(), "every good row is planned");
