@@ -35,7 +35,7 @@ fn inspect_errors() {
         expires_at: When::FromNow(chrono::TimeDelta::seconds(-10)),
         ..Default::default()
     });
-    w.run(&["inspect", &late.token])
+    w.run(&["inspect", "--", &late.token])
         .code(6)
         .stderr_has("expired");
     let rev = w.server.add_invitation(InvitationSeed {
@@ -44,7 +44,7 @@ fn inspect_errors() {
         status: "revoked".into(),
         ..Default::default()
     });
-    w.run(&["inspect", &rev.token])
+    w.run(&["inspect", "--", &rev.token])
         .code(6)
         .stderr_has("revoked");
 }

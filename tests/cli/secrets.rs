@@ -42,7 +42,7 @@ fn the_invitation_token_is_redacted_in_verbose_urls() {
     let w = World::signed_in();
     let inv = w.create("r@example.com", "lab");
     let token = inv["token"].as_str().unwrap();
-    let out = w.run(&["inspect", token, "-v"]).ok();
+    let out = w.run(&["inspect", "-v", "--", token]).ok();
     assert!(
         out.stderr.contains("/api/invitations/public/<token>"),
         "{}",
