@@ -9,6 +9,9 @@
 //! directory (`NETINVITE_CACHE_DIR` overrides it), one file per profile, tied to the
 //! profile's server: an index written for another server is ignored.
 //!
+//! Opening is cheap: the file is read and parsed on a thread of its own, so that a
+//! 10,000-entry index loads while the request is on its way; the first read waits for it.
+//!
 //! Parallel runs: [`Index::save`] takes an advisory lock, re-reads the file, applies only
 //! this process's changes on top and writes the result atomically, so concurrent
 //! processes merge rather than overwrite each other.
@@ -24,6 +27,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::api::models::{Invitation, Network};
@@ -61,13 +66,25 @@ enum Change {
     Forget,
 }
 
+/// `&mut` to what the index knows, borrowing only that field (so that `changes` can be
+/// written alongside).
+macro_rules! known_mut {
+    ($index:expr) => {{
+        $index.known();
+        $index.known.get_mut().expect("loaded just above")
+    }};
+}
+
 /// One profile's index. Reads are from memory; [`Index::save`] writes what changed.
 #[derive(Debug, Default)]
 pub struct Index {
     path: Option<PathBuf>,
     server: String,
-    invitations: HashMap<i64, Entry>,
-    networks: BTreeMap<i64, String>,
+    /// The file being read and parsed in the background, until the first access.
+    loading: Mutex<Option<JoinHandle<Parsed>>>,
+    known: OnceLock<Parsed>,
+    /// Entries the file holds, estimated from its size when it was opened.
+    expected: usize,
     changes: HashMap<i64, Change>,
     network_changes: BTreeMap<i64, String>,
 }
@@ -86,62 +103,84 @@ impl Index {
         }
     }
 
-    /// The index of `profile` on `server` in `dir`.
+    /// The index of `profile` on `server` in `dir`, loading in the background.
     pub fn open_in(dir: &Path, profile: &str, server: &str) -> Self {
         let path = dir
             .join("index")
             .join(format!("{}.tsv", file_name(profile)));
+        let (file, srv) = (path.clone(), server.to_string());
+        let load = move || match std::fs::read_to_string(&file) {
+            Ok(text) => parse(&text, &srv),
+            Err(_) => Parsed::default(),
+        };
+        // An entry line is about 50 bytes ("i", id, network, status, deadline, address).
+        let expected = std::fs::metadata(&path).map_or(0, |m| m.len() / 48) as usize;
         let mut index = Self {
             path: Some(path),
             server: server.to_string(),
+            expected,
             ..Self::default()
         };
-        if let Some(path) = &index.path
-            && let Ok(text) = std::fs::read_to_string(path)
+        match std::thread::Builder::new()
+            .name("index".into())
+            .spawn(load.clone())
         {
-            let (inv, nets) = parse(&text, server);
-            index.invitations = inv;
-            index.networks = nets;
+            Ok(handle) => index.loading = Mutex::new(Some(handle)),
+            // No thread to be had: read it here.
+            Err(_) => index.known = OnceLock::from(load()),
         }
         index
     }
 
+    /// What the file held, waiting for the background read if it is still going.
+    fn known(&self) -> &Parsed {
+        self.known.get_or_init(|| {
+            let handle = self.loading.lock().ok().and_then(|mut h| h.take());
+            // A load that panicked is an empty index, like an unreadable file.
+            handle.and_then(|h| h.join().ok()).unwrap_or_default()
+        })
+    }
+
+    /// About how many invitations the index knows, without waiting for it to load.
+    pub fn expected_len(&self) -> usize {
+        self.known.get().map_or(self.expected, |k| k.0.len())
+    }
+
     /// What is known of invitation `id`.
     pub fn get(&self, id: i64) -> Option<&Entry> {
-        self.invitations.get(&id)
+        self.known().0.get(&id)
     }
 
     /// Every known invitation, in no particular order.
     pub fn invitations(&self) -> impl Iterator<Item = (i64, &Entry)> {
-        self.invitations.iter().map(|(id, e)| (*id, e))
+        self.known().0.iter().map(|(id, e)| (*id, e))
     }
 
     /// Known networks, by id.
     pub fn networks(&self) -> impl Iterator<Item = (i64, &str)> {
-        self.networks.iter().map(|(id, n)| (*id, n.as_str()))
+        self.known().1.iter().map(|(id, n)| (*id, n.as_str()))
     }
 
     /// The name of network `id`, when known.
     pub fn network_name(&self, id: i64) -> Option<&str> {
-        self.networks.get(&id).map(String::as_str)
+        self.known().1.get(&id).map(String::as_str)
     }
 
     /// Records what the server just said of these invitations.
     pub fn learn<'a>(&mut self, invitations: impl IntoIterator<Item = &'a Invitation>) {
+        let (known, networks) = known_mut!(self);
         for inv in invitations {
             if !clean(&inv.email) {
                 continue;
             }
             let e = Entry::from_invitation(inv);
-            if self.invitations.get(&inv.id) != Some(&e) {
-                self.invitations.insert(inv.id, e.clone());
+            if known.get(&inv.id) != Some(&e) {
+                known.insert(inv.id, e.clone());
                 self.changes.insert(inv.id, Change::Put(e));
             }
-            if clean(&inv.network_name)
-                && self.networks.get(&inv.network_id) != Some(&inv.network_name)
+            if clean(&inv.network_name) && networks.get(&inv.network_id) != Some(&inv.network_name)
             {
-                self.networks
-                    .insert(inv.network_id, inv.network_name.clone());
+                networks.insert(inv.network_id, inv.network_name.clone());
                 self.network_changes
                     .insert(inv.network_id, inv.network_name.clone());
             }
@@ -151,10 +190,10 @@ impl Index {
     /// Records what the server said of invitation `id` (for rows decoded without a
     /// full [`Invitation`]).
     pub fn put(&mut self, id: i64, entry: Entry) {
-        if !clean(&entry.email) || self.invitations.get(&id) == Some(&entry) {
+        if !clean(&entry.email) || self.known().0.get(&id) == Some(&entry) {
             return;
         }
-        self.invitations.insert(id, entry.clone());
+        known_mut!(self).0.insert(id, entry.clone());
         self.changes.insert(id, Change::Put(entry));
     }
 
@@ -169,7 +208,7 @@ impl Index {
         expires_at: Option<i64>,
         email: &str,
     ) {
-        let same = self.invitations.get(&id).is_some_and(|e| {
+        let same = self.known().0.get(&id).is_some_and(|e| {
             e.network_id == network_id
                 && e.status == status
                 && e.expires_at == expires_at
@@ -191,15 +230,16 @@ impl Index {
 
     /// Records a network name the server reported.
     pub fn put_network(&mut self, id: i64, name: &str) {
-        if clean(name) && self.networks.get(&id).map(String::as_str) != Some(name) {
-            self.networks.insert(id, name.to_string());
+        let networks = &mut known_mut!(self).1;
+        if clean(name) && networks.get(&id).map(String::as_str) != Some(name) {
+            networks.insert(id, name.to_string());
             self.network_changes.insert(id, name.to_string());
         }
     }
 
     /// Records a status change the server confirmed (a revoke, say).
     pub fn set_status(&mut self, id: i64, status: &str) {
-        if let Some(e) = self.invitations.get_mut(&id)
+        if let Some(e) = known_mut!(self).0.get_mut(&id)
             && e.status != status
         {
             e.status = status.to_string();
@@ -209,9 +249,10 @@ impl Index {
 
     /// Records the networks the server just listed.
     pub fn learn_networks(&mut self, networks: &[Network]) {
+        let known = &mut known_mut!(self).1;
         for n in networks {
-            if clean(&n.name) && self.networks.get(&n.id) != Some(&n.name) {
-                self.networks.insert(n.id, n.name.clone());
+            if clean(&n.name) && known.get(&n.id) != Some(&n.name) {
+                known.insert(n.id, n.name.clone());
                 self.network_changes.insert(n.id, n.name.clone());
             }
         }
@@ -219,7 +260,7 @@ impl Index {
 
     /// Forgets an invitation the server says does not exist (or is not visible).
     pub fn forget(&mut self, id: i64) {
-        if self.invitations.remove(&id).is_some() {
+        if known_mut!(self).0.remove(&id).is_some() {
             self.changes.insert(id, Change::Forget);
         }
     }
@@ -260,8 +301,7 @@ impl Index {
         nets.append(&mut self.network_changes);
         let text = render(&self.server, &inv, &nets);
         fsutil::write_atomic(&path, text.as_bytes())?;
-        self.invitations = inv;
-        self.networks = nets;
+        self.known = OnceLock::from((inv, nets));
         Ok(())
     }
 }
