@@ -10,13 +10,17 @@
 
 use clap::Args;
 
-use crate::api::list_rows::Row;
+use crate::api::list_rows::{Room, Row};
 use crate::api::models::status;
 use crate::api::{ListBody, ListQuery};
 use crate::commands::network_filter;
 use crate::context::{Context, Session};
 use crate::error::CliError;
+use crate::index::Index;
 use crate::output::{self, Format};
+
+/// Below this many expected rows, memory is not made ready ahead (it costs a thread).
+const ROOM_FROM: usize = 2_000;
 
 #[derive(Debug, Args)]
 #[command(
@@ -53,6 +57,17 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         network_id,
         status_filter: server_filter(&wanted),
     };
+    // A full listing of a big server is about as long as the index: its rows' memory is
+    // made ready on a spare thread while the request is on its way.
+    let expected = session.index.expected_len();
+    let room = (q.network_id.is_none() && q.status_filter.is_none() && expected >= ROOM_FROM)
+        .then(|| {
+            std::thread::Builder::new()
+                .name("room".into())
+                .spawn(move || Room::expecting(expected))
+                .ok()
+        })
+        .flatten();
     let mut body = fetch(&mut session, &q).await?;
     // A caller without a user record on the server gets `[]`, not an error (a token
     // from NETINVITE_TOKEN that never listed networks): make sure of it and ask again.
@@ -60,9 +75,39 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         session.ensure_user_record().await?;
         body = fetch(&mut session, &q).await?;
     }
-    let all = rows(&session, &body)?;
-    for r in &all {
-        session.index.learn_listed(
+    let room = room.and_then(|r| r.join().ok()).unwrap_or_default();
+    let all = rows(&session, &body, room)?;
+    let Session {
+        index, selected, ..
+    } = &mut session;
+    // What the listing taught is recorded on a second thread while the rows are
+    // filtered and written, so a 10,000-row index costs no wall time; here, after the
+    // output, when no thread could be had.
+    let pending = std::sync::Mutex::new(Some(index));
+    let written = std::thread::scope(|scope| {
+        let (all, pending) = (&all, &pending);
+        let _ = std::thread::Builder::new().spawn_scoped(scope, move || {
+            if let Some(index) = pending.lock().ok().and_then(|mut i| i.take()) {
+                learn(index, all);
+            }
+        });
+        write(ctx, &args, &wanted, all, &selected.public_base())
+    });
+    if let Some(index) = pending.into_inner().ok().flatten() {
+        learn(index, &all);
+    }
+    // The process ends right after this command: handing 10,000 rows, the body and the
+    // index back to the allocator piece by piece would cost milliseconds for nothing.
+    std::mem::forget(all);
+    std::mem::forget(body);
+    std::mem::forget(session);
+    written
+}
+
+/// Records every listed row in the local index and saves what changed.
+fn learn(index: &mut Index, rows: &[Row<'_>]) {
+    for r in rows {
+        index.learn_listed(
             r.raw.id,
             r.raw.network_id,
             &r.raw.network_name,
@@ -71,8 +116,17 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
             &r.raw.email,
         );
     }
-    let _ = session.index.save();
+    let _ = index.save();
+}
 
+/// Filters, orders and writes the rows.
+fn write(
+    ctx: &Context,
+    args: &ListArgs,
+    wanted: &[&str],
+    all: &[Row<'_>],
+    base: &str,
+) -> Result<(), CliError> {
     let now = chrono::Utc::now();
     let pattern = args.email.as_deref().map(str::to_lowercase);
     let mut rows: Vec<&Row<'_>> = all
@@ -85,11 +139,14 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         })
         .collect();
     // The server sorts by creation time already; keep it so even if a proxy reorders.
-    rows.sort_by(|a, b| {
+    let newest_first = |a: &&Row<'_>, b: &&Row<'_>| {
         b.created_at
             .cmp(&a.created_at)
             .then(b.raw.id.cmp(&a.raw.id))
-    });
+    };
+    if !rows.is_sorted_by(|a, b| newest_first(a, b).is_le()) {
+        rows.sort_by(newest_first);
+    }
     if let Some(n) = args.limit {
         rows.truncate(n);
     }
@@ -98,9 +155,8 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         ctx.io.status("No invitations match.");
         return Ok(());
     }
-    let base = session.selected.public_base();
     ctx.io
-        .out_with(|w| output::listing::write(&ctx.io, &rows, format, &base, now, w))
+        .out_with(|w| output::listing::write(&ctx.io, &rows, format, base, now, w))
 }
 
 /// One list request, as received (decoded in place by [`rows`]).
@@ -113,8 +169,8 @@ async fn fetch(session: &mut Session, q: &ListQuery) -> Result<ListBody, CliErro
         .await
 }
 
-fn rows<'b>(session: &Session, body: &'b ListBody) -> Result<Vec<Row<'b>>, CliError> {
-    body.rows()
+fn rows<'b>(session: &Session, body: &'b ListBody, room: Room) -> Result<Vec<Row<'b>>, CliError> {
+    body.rows(room)
         .map_err(|e| CliError::from_api(e, session.server()))
 }
 
