@@ -157,30 +157,23 @@ pub fn decode_in(body: &[u8], room: Room) -> Result<Vec<Row<'_>>, String> {
 }
 
 /// Room for the rows of a listing, its memory already written once. A fresh process
-/// pays a page fault for every dozen rows it stores, which at 10,000 rows costs more
-/// than decoding them; made on a spare thread while the request is on its way
+/// pays a page fault for every dozen rows it stores, which at 10,000 rows costs about as
+/// much as decoding them; made on a spare thread while the request is on its way
 /// ([`Room::expecting`]), that cost leaves the wall time.
 #[derive(Default)]
 pub struct Room {
     rows: Vec<Row<'static>>,
-    /// For the second half of a listing decoded in two ([`scan_halves`]).
-    spare: Vec<Row<'static>>,
 }
 
 impl Room {
     /// Room for about `rows` rows.
     pub fn expecting(rows: usize) -> Self {
-        let ready = |n: usize| {
-            let mut v = Vec::with_capacity(n);
-            v.resize(n, Row::default());
-            v.clear();
-            v
-        };
-        // Some slack: the index that tells how many rows to expect may be behind.
-        Room {
-            rows: ready(rows + rows / 4),
-            spare: ready(rows / 2 + rows / 8),
-        }
+        // A little slack: the index that tells how many rows to expect may be behind.
+        let n = rows + rows / 16;
+        let mut v = Vec::with_capacity(n);
+        v.resize(n, Row::default());
+        v.clear();
+        Room { rows: v }
     }
 }
 
@@ -367,90 +360,37 @@ const FIELDS: [&str; 18] = [
 /// Fewer bytes than a row takes on the real server (about 470), for sizing buffers.
 const PER_ROW: usize = 400;
 
-/// Below this size a listing is decoded on one thread (a second costs more than it saves).
-const SPLIT_AT: usize = 256 * 1024;
-
 /// The fast path: the list body scanned for value spans, strings borrowed (unescaped
 /// only when they hold escapes), fields matched by name in any order. `None` for
 /// anything unexpected, which the serde path then decodes or reports.
 fn scan(body: &str, room: Room) -> Option<Vec<Row<'_>>> {
-    if body.len() >= SPLIT_AT
-        && let Some(rows) = scan_halves(body, room)
-    {
-        return Some(rows);
-    }
     let mut c = Cursor { s: body, i: 0 };
     c.eat(b'[')?;
-    let mut rows = Vec::with_capacity(body.len() / PER_ROW + 1);
+    let mut rows = room.rows;
+    if rows.capacity() == 0 {
+        rows.reserve(body.len() / PER_ROW + 1);
+    }
     if c.ws()? == b']' {
         c.i += 1;
     } else {
-        scan_rows(&mut c, &mut rows, usize::MAX)?;
+        scan_rows(&mut c, &mut rows)?;
     }
     c.ws().is_none().then_some(rows)
 }
 
-/// Rows from `c` up to the closing `]` (consumed), or up to the `,` at `stop`.
-fn scan_rows<'a>(c: &mut Cursor<'a>, rows: &mut Vec<Row<'a>>, stop: usize) -> Option<()> {
+/// Rows from `c` up to the closing `]` (consumed).
+fn scan_rows<'a>(c: &mut Cursor<'a>, rows: &mut Vec<Row<'a>>) -> Option<()> {
     loop {
         rows.push(row(scan_row(c)?)?);
         match c.ws()? {
-            b',' if c.i == stop => return Some(()),
             b',' => c.i += 1,
-            b']' if stop == usize::MAX => {
+            b']' => {
                 c.i += 1;
                 return Some(());
             }
             _ => return None,
         }
     }
-}
-
-/// A big listing decoded in two halves at once, split between two rows near the
-/// middle. The first half must end exactly at the split, row after row, so a split
-/// that is not between rows is never taken for one; `None` sends the body to the
-/// one-thread path.
-fn scan_halves(body: &str, room: Room) -> Option<Vec<Row<'_>>> {
-    const SEAM: &[u8] = b"},{\"id\":";
-    let mid = body.len() / 2;
-    let comma = mid
-        + body.as_bytes()[mid..]
-            .windows(SEAM.len())
-            .position(|w| w == SEAM)?
-        + 1;
-    let Room {
-        rows: mut first_rows,
-        spare: mut second_rows,
-    } = room;
-    let spare = &mut second_rows;
-    std::thread::scope(|scope| {
-        let second = std::thread::Builder::new()
-            .spawn_scoped(scope, move || {
-                let mut c = Cursor {
-                    s: body,
-                    i: comma + 1,
-                };
-                let rows = spare;
-                if rows.capacity() == 0 {
-                    rows.reserve((body.len() - comma) / PER_ROW + 1);
-                }
-                scan_rows(&mut c, rows, usize::MAX)?;
-                c.ws().is_none().then_some(())
-            })
-            .ok()?;
-        let mut c = Cursor { s: body, i: 0 };
-        c.eat(b'[')?;
-        let rows = &mut first_rows;
-        if rows.capacity() == 0 {
-            rows.reserve(body.len() / PER_ROW + 1);
-        }
-        let first = scan_rows(&mut c, rows, comma);
-        second.join().ok()??;
-        first?;
-        Some(())
-    })?;
-    first_rows.append(&mut second_rows);
-    Some(first_rows)
 }
 
 fn scan_row<'a>(c: &mut Cursor<'a>) -> Option<ListRow<'a>> {
@@ -577,9 +517,8 @@ mod tests {
     }
 
     #[test]
-    fn a_big_listing_decodes_in_halves_as_serde_does() {
+    fn a_big_listing_decodes_into_any_room_as_serde_does() {
         let body = big_body(2_000);
-        assert!(body.len() >= SPLIT_AT);
         let raws = |rows: Vec<Row<'_>>| {
             format!("{:?}", rows.into_iter().map(|r| r.raw).collect::<Vec<_>>())
         };
@@ -591,12 +530,12 @@ mod tests {
             } else {
                 Room::expecting(room)
             };
-            let halves = scan_halves(&body, room).expect("splits between rows");
-            assert_eq!(halves.len(), 2_000);
-            assert_eq!(raws(halves), format!("{slow:?}"));
+            let rows = decode_in(body.as_bytes(), room).unwrap();
+            assert_eq!(rows.len(), 2_000);
+            assert_eq!(raws(rows), format!("{slow:?}"));
         }
         assert_eq!(raws(decode(body.as_bytes()).unwrap()), format!("{slow:?}"));
-        // A broken row in either half is refused, not half-decoded.
+        // A broken row anywhere is refused, not half-decoded.
         for at in [body.len() / 4, body.len() * 3 / 4] {
             let cut = body[at..].find("\"token\":\"").unwrap() + at;
             let mut bad = body.clone();
