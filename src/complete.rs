@@ -116,7 +116,11 @@ fn selected_index(factory: Factory) -> Option<Index> {
     let config = Config::dir_from_env().and_then(Config::load).ok()?;
     let io = Io::new(ColorChoice::Never, Verbosity::Quiet, false, true);
     let selected = Context::new(io, config, settings).select().ok()?;
-    Some(Index::open(&selected.name, &selected.profile.server))
+    Some(Index::open(
+        &selected.name,
+        &selected.profile.server,
+        crate::index::Load::Background,
+    ))
 }
 
 /// Known invitation ids that `offer` admits, newest first, each described by address

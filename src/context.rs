@@ -17,7 +17,7 @@ use crate::api::{ApiError, Client, Exchange, Next, Observer, Timeouts};
 use crate::auth::{self, Bearer, Source, TokenStore};
 use crate::config::{Config, Profile, display_url, normalize_server, parse_seconds, seconds_value};
 use crate::error::CliError;
-use crate::index::Index;
+use crate::index::{Index, Load};
 use crate::io::Io;
 
 pub struct Context {
@@ -332,7 +332,18 @@ impl Context {
         self.session_for(selected).await
     }
 
+    /// [`Context::session`] whose local index is read only if the command needs it
+    /// (a listing that confirms the index never parses it; see [`Index::learn_listing`]).
+    pub async fn session_index_on_demand(&self) -> Result<Session, CliError> {
+        let selected = self.select()?;
+        self.session_loading(selected, Load::OnDemand).await
+    }
+
     pub async fn session_for(&self, selected: Selected) -> Result<Session, CliError> {
+        self.session_loading(selected, Load::Background).await
+    }
+
+    async fn session_loading(&self, selected: Selected, load: Load) -> Result<Session, CliError> {
         let url = selected.server_url()?;
         let bare = self.client_with(&url, Some(&selected.profile))?;
         let store = self.store(&selected);
@@ -365,7 +376,7 @@ impl Context {
             ));
         }
         let client = bare.with_bearer(bearer.token.clone());
-        let index = Index::open(&selected.name, &selected.profile.server);
+        let index = Index::open(&selected.name, &selected.profile.server, load);
         Ok(Session {
             selected,
             client,

@@ -29,7 +29,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::api::models::{Invitation, Network};
 use crate::fsutil;
@@ -60,6 +60,17 @@ impl Entry {
     }
 }
 
+/// When [`Index`] reads its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// On a thread of its own, from the moment it is opened (for commands that look ids
+    /// up: the file is ready by the time the request is).
+    Background,
+    /// Only when first needed: for a command that may never need it, or that would
+    /// rather not compete with a server on the same machine.
+    OnDemand,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
     Put(Entry),
@@ -83,8 +94,6 @@ pub struct Index {
     /// The file being read and parsed in the background, until the first access.
     loading: Mutex<Option<JoinHandle<Parsed>>>,
     known: OnceLock<Parsed>,
-    /// Entries the file holds, estimated from its size when it was opened.
-    expected: usize,
     changes: HashMap<i64, Change>,
     network_changes: BTreeMap<i64, String>,
 }
@@ -93,9 +102,9 @@ impl Index {
     /// The index of `profile` on `server`, from the default cache directory. Never fails:
     /// without a cache directory or a readable file it is empty (and saving is a no-op
     /// without a directory).
-    pub fn open(profile: &str, server: &str) -> Self {
+    pub fn open(profile: &str, server: &str, load: Load) -> Self {
         match cache_dir() {
-            Some(dir) => Self::open_in(&dir, profile, server),
+            Some(dir) => Self::open_with(&dir, profile, server, load),
             None => Self {
                 server: server.to_string(),
                 ..Self::default()
@@ -105,6 +114,10 @@ impl Index {
 
     /// The index of `profile` on `server` in `dir`, loading in the background.
     pub fn open_in(dir: &Path, profile: &str, server: &str) -> Self {
+        Self::open_with(dir, profile, server, Load::Background)
+    }
+
+    fn open_with(dir: &Path, profile: &str, server: &str, how: Load) -> Self {
         let path = dir
             .join("index")
             .join(format!("{}.tsv", file_name(profile)));
@@ -113,14 +126,14 @@ impl Index {
             Ok(text) => parse(&text, &srv),
             Err(_) => Parsed::default(),
         };
-        // An entry line is about 50 bytes ("i", id, network, status, deadline, address).
-        let expected = std::fs::metadata(&path).map_or(0, |m| m.len() / 48) as usize;
         let mut index = Self {
             path: Some(path),
             server: server.to_string(),
-            expected,
             ..Self::default()
         };
+        if how == Load::OnDemand {
+            return index;
+        }
         match std::thread::Builder::new()
             .name("index".into())
             .spawn(load.clone())
@@ -132,18 +145,25 @@ impl Index {
         index
     }
 
+    /// The file as it is now, parsed (for an index opened on demand).
+    fn read_file(&self) -> Parsed {
+        self.path
+            .as_deref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map(|text| parse(&text, &self.server))
+            .unwrap_or_default()
+    }
+
     /// What the file held, waiting for the background read if it is still going.
     fn known(&self) -> &Parsed {
         self.known.get_or_init(|| {
             let handle = self.loading.lock().ok().and_then(|mut h| h.take());
             // A load that panicked is an empty index, like an unreadable file.
-            handle.and_then(|h| h.join().ok()).unwrap_or_default()
+            match handle {
+                Some(h) => h.join().unwrap_or_default(),
+                None => self.read_file(),
+            }
         })
-    }
-
-    /// About how many invitations the index knows, without waiting for it to load.
-    pub fn expected_len(&self) -> usize {
-        self.known.get().map_or(self.expected, |k| k.0.len())
     }
 
     /// What is known of invitation `id`.
@@ -197,35 +217,99 @@ impl Index {
         self.changes.insert(id, Change::Put(entry));
     }
 
-    /// Records one listed row without building an [`Entry`] unless it changed (a
-    /// listing of 10,000 rows mostly confirms what is known).
-    pub fn learn_listed(
-        &mut self,
-        id: i64,
-        network_id: i64,
-        network_name: &str,
-        status: &str,
-        expires_at: Option<i64>,
-        email: &str,
-    ) {
-        let same = self.known().0.get(&id).is_some_and(|e| {
-            e.network_id == network_id
-                && e.status == status
-                && e.expires_at == expires_at
-                && e.email == email
-        });
-        if !same {
-            self.put(
-                id,
-                Entry {
-                    network_id,
-                    status: status.to_string(),
-                    expires_at,
-                    email: email.to_string(),
-                },
-            );
+    /// Records what a listing asked for at `asked` said ([`Listing`]). A `complete`
+    /// listing (no filter) is everything the profile can see: when it says exactly what
+    /// the file holds, that is found by one comparison with the file, without parsing it
+    /// or writing it; when it does not, the listing is merged in and invitations it
+    /// lacks are forgotten. If the file was written since `asked`, a parallel run may
+    /// have created an invitation after the listing was taken, so then only ids up to
+    /// the listing's highest are forgotten.
+    pub fn learn_listing(&mut self, mut listing: Listing, complete: bool, asked: SystemTime) {
+        listing.order();
+        if complete && !self.is_dirty() && self.known.get().is_none() && self.confirms(&listing) {
+            return;
         }
-        self.put_network(network_id, network_name);
+        let lines = listing.lines.iter().filter_map(|&(_, from, to)| {
+            std::str::from_utf8(&listing.text[from as usize..to as usize - 1]).ok()
+        });
+        let (listed, _) = parse_lines(lines, HashMap::with_capacity(listing.lines.len()));
+        if complete {
+            let written_since = self
+                .path
+                .as_deref()
+                .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+                .is_none_or(|m| m >= asked);
+            let highest = match written_since {
+                true => listing.lines.last().map_or(i64::MIN, |l| l.0),
+                false => i64::MAX,
+            };
+            let gone: Vec<i64> = self
+                .known()
+                .0
+                .keys()
+                .filter(|id| **id <= highest && !listed.contains_key(id))
+                .copied()
+                .collect();
+            for id in gone {
+                self.forget(id);
+            }
+        }
+        for (id, entry) in listed {
+            self.put(id, entry);
+        }
+        for (id, name) in &listing.networks {
+            self.put_network(*id, name);
+        }
+        let _ = self.save();
+    }
+
+    /// Whether the file holds exactly the invitations of `listing` (ordered) and every
+    /// network it names, under this server.
+    fn confirms(&self, listing: &Listing) -> bool {
+        let Some(text) = self.path.as_deref().and_then(|p| std::fs::read(p).ok()) else {
+            return false;
+        };
+        let mut rest = text.as_slice();
+        let mut line = || -> Option<&[u8]> {
+            let end = rest.iter().position(|b| *b == b'\n')?;
+            let (l, r) = rest.split_at(end + 1);
+            rest = r;
+            Some(l)
+        };
+        let header = format!("{MAGIC}{}\n", self.server);
+        if line() != Some(header.as_bytes()) {
+            return false;
+        }
+        let mut networks = BTreeMap::new();
+        let mut invitations = rest;
+        while let Some(l) = invitations.strip_prefix(b"n\t") {
+            let Some(end) = l.iter().position(|b| *b == b'\n') else {
+                return false;
+            };
+            let mut f = l[..end].splitn(2, |b| *b == b'\t');
+            let (Some(id), Some(name)) = (f.next(), f.next()) else {
+                return false;
+            };
+            networks.insert(id, name);
+            invitations = &l[end + 1..];
+        }
+        let mut digits = itoa_buf();
+        let named = listing
+            .networks
+            .iter()
+            .all(|(id, name)| networks.get(itoa(&mut digits, *id)) == Some(&name.as_bytes()));
+        if !named {
+            return false;
+        }
+        let mut at = 0;
+        for &(_, from, to) in &listing.lines {
+            let l = &listing.text[from as usize..to as usize];
+            if invitations.get(at..at + l.len()) != Some(l) {
+                return false;
+            }
+            at += l.len();
+        }
+        at == invitations.len()
     }
 
     /// Records a network name the server reported.
@@ -306,6 +390,101 @@ impl Index {
     }
 }
 
+/// What a listing says of each invitation, gathered row by row as index lines (the
+/// file's own format) for [`Index::learn_listing`].
+#[derive(Debug, Default)]
+pub struct Listing {
+    text: Vec<u8>,
+    /// Each row's id and its line in `text`.
+    lines: Vec<(i64, u32, u32)>,
+    /// Every network named, by id (a listing names few).
+    networks: BTreeMap<i64, String>,
+}
+
+impl Listing {
+    /// Room for about `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        Self {
+            text: Vec::with_capacity(rows * 56),
+            lines: Vec::with_capacity(rows),
+            networks: BTreeMap::new(),
+        }
+    }
+
+    /// One listed row. An address or status that would break a line is not indexed.
+    pub fn row(
+        &mut self,
+        id: i64,
+        network_id: i64,
+        network_name: &str,
+        status: &str,
+        expires_at: Option<i64>,
+        email: &str,
+    ) {
+        if clean(network_name)
+            && self.networks.get(&network_id).map(String::as_str) != Some(network_name)
+        {
+            self.networks.insert(network_id, network_name.to_string());
+        }
+        if !clean(email) || !clean(status) {
+            return;
+        }
+        let from = self.text.len();
+        let mut digits = itoa_buf();
+        let t = &mut self.text;
+        t.extend_from_slice(b"i\t");
+        t.extend_from_slice(itoa(&mut digits, id));
+        t.push(b'\t');
+        t.extend_from_slice(itoa(&mut digits, network_id));
+        t.push(b'\t');
+        t.extend_from_slice(status.as_bytes());
+        t.push(b'\t');
+        match expires_at {
+            Some(e) => t.extend_from_slice(itoa(&mut digits, e)),
+            None => t.push(b'-'),
+        }
+        t.push(b'\t');
+        t.extend_from_slice(email.as_bytes());
+        t.push(b'\n');
+        self.lines.push((id, from as u32, self.text.len() as u32));
+    }
+
+    /// Lines by id, as the file keeps them (a listing comes newest first, so usually
+    /// reversing is all it takes); a repeated id keeps its first row.
+    fn order(&mut self) {
+        if self.lines.is_sorted_by(|a, b| a.0 > b.0) {
+            self.lines.reverse();
+        } else if !self.lines.is_sorted_by(|a, b| a.0 < b.0) {
+            self.lines.sort_by_key(|l| l.0);
+            self.lines.dedup_by_key(|l| l.0);
+        }
+    }
+}
+
+/// Room for the digits of any `i64`.
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(buf: &mut [u8; 20], n: i64) -> &[u8] {
+    let mut v = n.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
+}
+
 /// `NETINVITE_CACHE_DIR`, else the OS cache directory for netinvite.
 pub fn cache_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("NETINVITE_CACHE_DIR").filter(|d| !d.is_empty()) {
@@ -362,13 +541,16 @@ type Parsed = (HashMap<i64, Entry>, BTreeMap<i64, String>);
 /// Reads an index file; a file for another server, or lines that do not parse, are
 /// skipped (never an error: the server's answer is the truth anyway).
 fn parse(text: &str, server: &str) -> Parsed {
-    let mut inv = HashMap::new();
-    let mut nets = BTreeMap::new();
     let mut lines = text.lines();
     match lines.next().and_then(|l| l.strip_prefix(MAGIC)) {
-        Some(s) if s == server => {}
-        _ => return (inv, nets),
+        Some(s) if s == server => parse_lines(lines, HashMap::new()),
+        _ => Parsed::default(),
     }
+}
+
+/// The records of `lines` (no header), added to `inv`.
+fn parse_lines<'t>(lines: impl Iterator<Item = &'t str>, mut inv: HashMap<i64, Entry>) -> Parsed {
+    let mut nets = BTreeMap::new();
     for line in lines {
         let mut f = line.split('\t');
         match f.next() {

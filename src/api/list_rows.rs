@@ -138,15 +138,7 @@ impl Row<'_> {
 /// Decodes a list body. A datetime that does not parse is an error, as it is for
 /// owned invitations.
 pub fn decode(body: &[u8]) -> Result<Vec<Row<'_>>, String> {
-    decode_in(body, Room::default())
-}
-
-/// [`decode`] into memory made ready beforehand (see [`Room`]).
-pub fn decode_in(body: &[u8], room: Room) -> Result<Vec<Row<'_>>, String> {
-    if let Some(rows) = std::str::from_utf8(body)
-        .ok()
-        .and_then(|body| scan(body, room))
-    {
+    if let Some(rows) = std::str::from_utf8(body).ok().and_then(scan) {
         return Ok(rows);
     }
     // Anything the scanner does not expect: serde decodes it, or says what is wrong.
@@ -154,27 +146,6 @@ pub fn decode_in(body: &[u8], room: Room) -> Result<Vec<Row<'_>>, String> {
     raw.into_iter()
         .map(|r| row(r).ok_or_else(|| "a datetime does not parse".to_string()))
         .collect()
-}
-
-/// Room for the rows of a listing, its memory already written once. A fresh process
-/// pays a page fault for every dozen rows it stores, which at 10,000 rows costs about as
-/// much as decoding them; made on a spare thread while the request is on its way
-/// ([`Room::expecting`]), that cost leaves the wall time.
-#[derive(Default)]
-pub struct Room {
-    rows: Vec<Row<'static>>,
-}
-
-impl Room {
-    /// Room for about `rows` rows.
-    pub fn expecting(rows: usize) -> Self {
-        // A little slack: the index that tells how many rows to expect may be behind.
-        let n = rows + rows / 16;
-        let mut v = Vec::with_capacity(n);
-        v.resize(n, Row::default());
-        v.clear();
-        Room { rows: v }
-    }
 }
 
 /// Parses the two datetimes every listing needs and checks the others; `None` when
@@ -358,18 +329,15 @@ const FIELDS: [&str; 18] = [
 ];
 
 /// Fewer bytes than a row takes on the real server (about 470), for sizing buffers.
-const PER_ROW: usize = 400;
+pub const PER_ROW: usize = 400;
 
 /// The fast path: the list body scanned for value spans, strings borrowed (unescaped
 /// only when they hold escapes), fields matched by name in any order. `None` for
 /// anything unexpected, which the serde path then decodes or reports.
-fn scan(body: &str, room: Room) -> Option<Vec<Row<'_>>> {
+fn scan(body: &str) -> Option<Vec<Row<'_>>> {
     let mut c = Cursor { s: body, i: 0 };
     c.eat(b'[')?;
-    let mut rows = room.rows;
-    if rows.capacity() == 0 {
-        rows.reserve(body.len() / PER_ROW + 1);
-    }
+    let mut rows = Vec::with_capacity(body.len() / PER_ROW + 1);
     if c.ws()? == b']' {
         c.i += 1;
     } else {
@@ -485,6 +453,232 @@ fn scan_row<'a>(c: &mut Cursor<'a>) -> Option<ListRow<'a>> {
     Some(row)
 }
 
+/// One row exactly as the server wrote it, for output that copies the server's text
+/// where it is already what serde_json would write (see [`scan_wire`]).
+#[derive(Debug, Clone)]
+pub struct Wire<'a> {
+    /// From `{` through the comma after `can_manage_firewall`: the first eleven fields in
+    /// the server's order and compact layout, every string without escapes and every
+    /// integer canonical, so the text is the same as serde_json's.
+    pub head: &'a str,
+    pub id: i64,
+    pub network_id: i64,
+    /// The unquoted text of these strings (none has escapes).
+    pub email: &'a str,
+    pub network_name: &'a str,
+    pub token: &'a str,
+    pub status: &'a str,
+    /// The JSON text of these datetimes as sent (`null` or a quoted string without
+    /// escapes), and what they parse to.
+    pub times: [(&'a str, Option<DateTime<Utc>>); 4],
+    /// `None` for `null`; the unquoted text otherwise (no escapes).
+    pub email_status: Option<&'a str>,
+    /// The JSON text as sent (`null`, or a quoted string that may hold escapes).
+    pub email_error: &'a str,
+}
+
+impl Wire<'_> {
+    pub const EXPIRES_AT: usize = 0;
+    pub const ACCEPTED_AT: usize = 1;
+    pub const CREATED_AT: usize = 2;
+    pub const EMAIL_SENT_AT: usize = 3;
+
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.times[Self::EXPIRES_AT].1
+    }
+
+    pub fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.times[Self::CREATED_AT].1
+    }
+
+    /// See [`Invitation::effective_status`](super::models::Invitation::effective_status).
+    pub fn effective_status(&self, now: DateTime<Utc>) -> &str {
+        effective_status(self.status, self.expires_at(), now)
+    }
+}
+
+/// A row of a listing: in the server's exact form, or decoded when it is not.
+pub enum Scanned<'a> {
+    Wire(Wire<'a>),
+    Row(Row<'a>),
+}
+
+/// Walks a list body row by row, handing each to `each` as [`Scanned::Wire`] when it is
+/// in the server's exact compact form and as a decoded [`Scanned::Row`] otherwise.
+/// `None` when the body is not a list the scanner understands or `each` says stop; the
+/// caller then decodes it with [`decode`] (which also words any error).
+pub fn scan_wire<'a>(
+    body: &'a [u8],
+    mut each: impl FnMut(Scanned<'a>) -> Option<()>,
+) -> Option<()> {
+    let body = std::str::from_utf8(body).ok()?;
+    let mut c = Cursor { s: body, i: 0 };
+    c.eat(b'[')?;
+    if c.ws()? == b']' {
+        c.i += 1;
+        return c.ws().is_none().then_some(());
+    }
+    loop {
+        c.ws()?;
+        let start = c.i;
+        let scanned = match wire_row(&mut c) {
+            Some(w) => Scanned::Wire(w),
+            None => {
+                c.i = start;
+                Scanned::Row(row(scan_row(&mut c)?)?)
+            }
+        };
+        each(scanned)?;
+        match c.ws()? {
+            b',' => c.i += 1,
+            b']' => {
+                c.i += 1;
+                return c.ws().is_none().then_some(());
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// A row in the server's exact form (fields in order, compact, nothing to unescape in
+/// the fields that are copied); `None` for anything else, the cursor then undefined.
+fn wire_row<'a>(c: &mut Cursor<'a>) -> Option<Wire<'a>> {
+    let s = c.s;
+    let b = s.as_bytes();
+    let start = c.i;
+    if b.get(c.i) != Some(&b'{') {
+        return None;
+    }
+    c.i += 1;
+    let key = |c: &mut Cursor<'a>, k: usize| -> Option<()> {
+        let f = FIELDS[k];
+        if k > 0 {
+            (b.get(c.i) == Some(&b',')).then_some(())?;
+            c.i += 1;
+        }
+        b.get(c.i..)?.starts_with(f.as_bytes()).then_some(())?;
+        c.i += f.len();
+        Some(())
+    };
+    // A string without escapes: its text between the quotes.
+    let plain = |c: &mut Cursor<'a>| -> Option<&'a str> {
+        (b.get(c.i) == Some(&b'"')).then_some(())?;
+        let (end, escaped) = string_end(b, c.i + 1)?;
+        let text = s.get(c.i + 1..end)?;
+        c.i = end + 1;
+        (!escaped).then_some(text)
+    };
+    let null = |c: &mut Cursor<'a>| -> bool {
+        let is = b.get(c.i..c.i + 4) == Some(b"null");
+        if is {
+            c.i += 4;
+        }
+        is
+    };
+    // An integer as serde_json writes it.
+    let int = |c: &mut Cursor<'a>| -> Option<i64> {
+        let from = c.i;
+        let neg = b.get(c.i) == Some(&b'-');
+        let digits = c.i + usize::from(neg);
+        let mut j = digits;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        let n = j - digits;
+        if n == 0 || n > 18 || (n > 1 && b[digits] == b'0') || (neg && b[digits] == b'0') {
+            return None;
+        }
+        c.i = j;
+        s[from..j].parse().ok()
+    };
+    let boolean = |c: &mut Cursor<'a>| -> Option<()> {
+        if b.get(c.i..c.i + 4) == Some(b"true") {
+            c.i += 4;
+        } else if b.get(c.i..c.i + 5) == Some(b"false") {
+            c.i += 5;
+        } else {
+            return None;
+        }
+        Some(())
+    };
+    let time = |c: &mut Cursor<'a>| -> Option<(&'a str, Option<DateTime<Utc>>)> {
+        let from = c.i;
+        if null(c) {
+            return Some(("null", None));
+        }
+        let text = plain(c)?;
+        let trimmed = text.trim();
+        let t = if trimmed.is_empty() {
+            None
+        } else {
+            Some(super::models::parse_timestamp(trimmed)?)
+        };
+        Some((&s[from..c.i], t))
+    };
+    key(c, 0)?;
+    let id = int(c)?;
+    key(c, 1)?;
+    let email = plain(c)?;
+    key(c, 2)?;
+    let network_id = int(c)?;
+    key(c, 3)?;
+    let network_name = plain(c)?;
+    key(c, 4)?;
+    if !null(c) {
+        int(c)?;
+    }
+    key(c, 5)?;
+    if !null(c) {
+        plain(c)?;
+    }
+    key(c, 6)?;
+    let token = plain(c)?;
+    key(c, 7)?;
+    plain(c)?;
+    for k in 8..=10 {
+        key(c, k)?;
+        boolean(c)?;
+    }
+    (b.get(c.i) == Some(&b',')).then_some(())?;
+    c.i += 1;
+    let head = &s[start..c.i];
+    c.i -= 1;
+    key(c, 11)?;
+    let status = plain(c)?;
+    let mut times = [("null", None); 4];
+    key(c, 12)?;
+    times[Wire::EXPIRES_AT] = time(c)?;
+    key(c, 13)?;
+    times[Wire::ACCEPTED_AT] = time(c)?;
+    key(c, 14)?;
+    times[Wire::CREATED_AT] = time(c)?;
+    key(c, 15)?;
+    let email_status = if null(c) { None } else { Some(plain(c)?) };
+    key(c, 16)?;
+    times[Wire::EMAIL_SENT_AT] = time(c)?;
+    key(c, 17)?;
+    let from = c.i;
+    if !null(c) {
+        (b.get(c.i) == Some(&b'"')).then_some(())?;
+        c.i = string_end(b, c.i + 1)?.0 + 1;
+    }
+    let email_error = &s[from..c.i];
+    (b.get(c.i) == Some(&b'}')).then_some(())?;
+    c.i += 1;
+    Some(Wire {
+        head,
+        id,
+        network_id,
+        email,
+        network_name,
+        token,
+        status,
+        times,
+        email_status,
+        email_error,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,31 +711,92 @@ mod tests {
     }
 
     #[test]
-    fn a_big_listing_decodes_into_any_room_as_serde_does() {
+    fn a_big_listing_decodes_as_serde_does() {
         let body = big_body(2_000);
         let raws = |rows: Vec<Row<'_>>| {
             format!("{:?}", rows.into_iter().map(|r| r.raw).collect::<Vec<_>>())
         };
         let slow: Vec<ListRow<'_>> = serde_json::from_str(&body).unwrap();
-        // With no room, room to spare and too little room.
-        for room in [0, 2_000, 10] {
-            let room = if room == 0 {
-                Room::default()
-            } else {
-                Room::expecting(room)
-            };
-            let rows = decode_in(body.as_bytes(), room).unwrap();
-            assert_eq!(rows.len(), 2_000);
-            assert_eq!(raws(rows), format!("{slow:?}"));
-        }
+        let rows = decode(body.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2_000);
         assert_eq!(raws(decode(body.as_bytes()).unwrap()), format!("{slow:?}"));
         // A broken row anywhere is refused, not half-decoded.
         for at in [body.len() / 4, body.len() * 3 / 4] {
             let cut = body[at..].find("\"token\":\"").unwrap() + at;
             let mut bad = body.clone();
             bad.replace_range(cut..cut + 9, "\"token\":7");
-            assert!(scan(&bad, Room::default()).is_none());
+            assert!(scan(&bad).is_none());
             assert!(decode(bad.as_bytes()).is_err());
+        }
+    }
+
+    #[test]
+    fn rows_in_the_servers_form_are_taken_as_sent_and_others_decoded() {
+        let body = big_body(2_000);
+        let decoded = decode(body.as_bytes()).unwrap();
+        let mut seen = Vec::new();
+        scan_wire(body.as_bytes(), |s| {
+            seen.push(s);
+            Some(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), decoded.len());
+        let mut wires = 0;
+        for (i, (s, d)) in seen.iter().zip(&decoded).enumerate() {
+            match s {
+                Scanned::Wire(w) => {
+                    wires += 1;
+                    let r = &d.raw;
+                    assert_eq!((w.id, w.network_id), (r.id, r.network_id));
+                    assert_eq!(
+                        (w.email, w.network_name, w.token, w.status),
+                        (&*r.email, &*r.network_name, &*r.token, &*r.status)
+                    );
+                    assert_eq!(w.email_status, r.email_status.as_deref());
+                    assert_eq!(w.expires_at(), d.expires_at);
+                    assert_eq!(w.created_at(), d.created_at);
+                    assert_eq!(w.times[Wire::ACCEPTED_AT].1, r.accepted_at.parse());
+                    let head = &body[body.find(&format!("{{\"id\":{i},")).unwrap()..];
+                    assert!(head.starts_with(w.head) && w.head.ends_with("false,"));
+                }
+                // Escaped addresses and other field orders are decoded.
+                Scanned::Row(r) => {
+                    assert!(i % 3 != 0 || i % 7 == 0, "row {i} is in the server's form");
+                    assert_eq!(format!("{:?}", r.raw), format!("{:?}", d.raw));
+                }
+            }
+        }
+        assert_eq!(
+            wires,
+            (0..2_000).filter(|i| i % 3 == 0 && i % 7 != 0).count()
+        );
+        let mut n = 0;
+        assert!(
+            scan_wire(b"[]", |_| {
+                n += 1;
+                Some(())
+            })
+            .is_some()
+                && n == 0
+        );
+        // Stopping, a broken row or a bad datetime anywhere: no answer at all.
+        assert!(scan_wire(body.as_bytes(), |_| None).is_none());
+        let at = body.len() / 2;
+        let cut = body[at..].find("\"token\":\"").unwrap() + at;
+        let mut bad = body.clone();
+        bad.replace_range(cut..cut + 9, "\"token\":7");
+        assert!(scan_wire(bad.as_bytes(), |_| Some(())).is_none());
+        let bad = body.replacen(
+            "2026-12-09T16:05:53.353277",
+            "2026-13-09T16:05:53.353277",
+            1,
+        );
+        assert!(scan_wire(bad.as_bytes(), |_| Some(())).is_none());
+        for broken in ["", "[", "[{}]", "[1]", "{}", "[]x"] {
+            assert!(
+                scan_wire(broken.as_bytes(), |_| Some(())).is_none(),
+                "{broken}"
+            );
         }
     }
 
@@ -584,23 +839,17 @@ mod tests {
         let raws = |rows: Vec<Row<'_>>| {
             format!("{:?}", rows.into_iter().map(|r| r.raw).collect::<Vec<_>>())
         };
-        let fast = scan(text, Room::default()).expect("the server's shape scans");
+        let fast = scan(text).expect("the server's shape scans");
         let slow: Vec<ListRow<'_>> = serde_json::from_str(text).unwrap();
         assert_eq!(raws(fast), format!("{slow:?}"));
         // Other orders, spacing and unknown fields too.
         let v: serde_json::Value = serde_json::from_str(text).unwrap();
         let pretty = serde_json::to_string_pretty(&v).unwrap();
-        assert_eq!(
-            raws(scan(&pretty, Room::default()).unwrap()),
-            format!("{slow:?}")
-        );
+        assert_eq!(raws(scan(&pretty).unwrap()), format!("{slow:?}"));
         let extra = text.replacen("{\"id\":3,", "{\"new\":[1,2],\"id\":3,", 1);
-        assert!(
-            scan(&extra, Room::default()).is_none(),
-            "nested values go to serde"
-        );
+        assert!(scan(&extra).is_none(), "nested values go to serde");
         assert_eq!(decode(extra.as_bytes()).unwrap().len(), 2);
-        assert_eq!(scan("[]", Room::default()).unwrap().len(), 0);
+        assert_eq!(scan("[]").unwrap().len(), 0);
         for broken in [
             "",
             "[",
@@ -610,7 +859,7 @@ mod tests {
             "{}",
             "[{\"id\":\"x\"}]",
         ] {
-            assert!(scan(broken, Room::default()).is_none(), "{broken}");
+            assert!(scan(broken).is_none(), "{broken}");
         }
         assert!(
             decode(b"[{\"id\":1}]")

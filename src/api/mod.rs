@@ -573,8 +573,15 @@ impl ListBody {
             && b[1..b.len() - 1].trim_ascii().is_empty()
     }
 
-    /// The rows, borrowing from the body, stored in `room` (see [`list_rows::Room`]).
-    pub fn rows(&self, room: list_rows::Room) -> Result<Vec<list_rows::Row<'_>>, ApiError> {
+    /// The body as sent when it may be a JSON list, for [`list_rows::scan_wire`]; `None`
+    /// when [`ListBody::rows`] would refuse it for not being JSON.
+    pub fn json_bytes(&self) -> Option<&[u8]> {
+        let r = &self.resp;
+        (r.is_json || r.body.first().is_none_or(|b| *b == b'[')).then_some(&r.body[..])
+    }
+
+    /// The rows, borrowing from the body.
+    pub fn rows(&self) -> Result<Vec<list_rows::Row<'_>>, ApiError> {
         let r = &self.resp;
         if !r.is_json && r.body.first().is_some_and(|b| *b != b'[') {
             return Err(ApiError::Decode {
@@ -586,7 +593,7 @@ impl ListBody {
                 ),
             });
         }
-        list_rows::decode_in(&r.body, room).map_err(|message| ApiError::Decode {
+        list_rows::decode(&r.body).map_err(|message| ApiError::Decode {
             url: r.url.clone(),
             status: r.status.as_u16(),
             message,

@@ -10,17 +10,16 @@
 
 use clap::Args;
 
-use crate::api::list_rows::{Room, Row};
+use chrono::{DateTime, Utc};
+
+use crate::api::list_rows::{PER_ROW, Row, Scanned, scan_wire};
 use crate::api::models::status;
 use crate::api::{ListBody, ListQuery};
 use crate::commands::network_filter;
 use crate::context::{Context, Session};
 use crate::error::CliError;
-use crate::index::Index;
-use crate::output::{self, Format};
-
-/// Below this many expected rows, memory is not made ready ahead (it costs a thread).
-const ROOM_FROM: usize = 2_000;
+use crate::index::Listing;
+use crate::output::{self, Format, listing};
 
 #[derive(Debug, Args)]
 #[command(
@@ -51,23 +50,15 @@ pub struct ListArgs {
 
 pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
     let wanted = parse_statuses(&args.status)?;
-    let mut session = ctx.session().await?;
+    // A listing that confirms the local index does not need to parse it (see
+    // `Index::learn_listing`): it is read only when something changed.
+    let mut session = ctx.session_index_on_demand().await?;
     let network_id = network_filter(&mut session, args.network.as_deref()).await?;
     let q = ListQuery {
         network_id,
         status_filter: server_filter(&wanted),
     };
-    // A full listing of a big server is about as long as the index: its rows' memory is
-    // made ready on a spare thread while the request is on its way.
-    let expected = session.index.expected_len();
-    let room = (q.network_id.is_none() && q.status_filter.is_none() && expected >= ROOM_FROM)
-        .then(|| {
-            std::thread::Builder::new()
-                .name("room".into())
-                .spawn(move || Room::expecting(expected))
-                .ok()
-        })
-        .flatten();
+    let asked = std::time::SystemTime::now();
     let mut body = fetch(&mut session, &q).await?;
     // A caller without a user record on the server gets `[]`, not an error (a token
     // from NETINVITE_TOKEN that never listed networks): make sure of it and ask again.
@@ -75,68 +66,163 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
         session.ensure_user_record().await?;
         body = fetch(&mut session, &q).await?;
     }
-    let room = room.and_then(|r| r.join().ok()).unwrap_or_default();
-    let all = rows(&session, &body, room)?;
-    let Session {
-        index, selected, ..
-    } = &mut session;
-    // What the listing taught is recorded on a second thread while the rows are
-    // filtered and written, so a 10,000-row index costs no wall time; here, after the
-    // output, when no thread could be had.
-    let pending = std::sync::Mutex::new(Some(index));
-    let written = std::thread::scope(|scope| {
-        let (all, pending) = (&all, &pending);
-        let _ = std::thread::Builder::new().spawn_scoped(scope, move || {
-            if let Some(index) = pending.lock().ok().and_then(|mut i| i.take()) {
-                learn(index, all);
+    let complete = q.network_id.is_none() && q.status_filter.is_none();
+    let filter = Filter::new(&args, &wanted);
+    let format = Format::resolve(args.format, ctx.io.json, ctx.io.stdout_tty);
+    let base = session.selected.public_base();
+    let (written, listing) = match copied(&body, &filter, format, ctx.io.stdout_tty, &base) {
+        Some((out, listing)) => {
+            let written = ctx.io.out_with(|w| w.write_all(&out));
+            std::mem::forget(out);
+            (written, listing)
+        }
+        None => {
+            let all = rows(&session, &body)?;
+            let written = write(ctx, &args, &filter, &all, &base);
+            let mut listing = Listing::with_capacity(all.len());
+            for r in &all {
+                listing.row(
+                    r.raw.id,
+                    r.raw.network_id,
+                    &r.raw.network_name,
+                    &r.raw.status,
+                    r.expires_at.map(|t| t.timestamp()),
+                    &r.raw.email,
+                );
             }
-        });
-        write(ctx, &args, &wanted, all, &selected.public_base())
-    });
-    if let Some(index) = pending.into_inner().ok().flatten() {
-        learn(index, &all);
-    }
+            std::mem::forget(all);
+            (written, listing)
+        }
+    };
+    session.index.learn_listing(listing, complete, asked);
     // The process ends right after this command: handing 10,000 rows, the body and the
     // index back to the allocator piece by piece would cost milliseconds for nothing.
-    std::mem::forget(all);
     std::mem::forget(body);
     std::mem::forget(session);
     written
 }
 
-/// Records every listed row in the local index and saves what changed.
-fn learn(index: &mut Index, rows: &[Row<'_>]) {
-    for r in rows {
-        index.learn_listed(
-            r.raw.id,
-            r.raw.network_id,
-            &r.raw.network_name,
-            &r.raw.status,
-            r.expires_at.map(|t| t.timestamp()),
-            &r.raw.email,
-        );
+/// What `--status`, `--email` and `--limit` keep, and the time they are judged at.
+struct Filter<'a> {
+    wanted: &'a [&'static str],
+    pattern: Option<String>,
+    limit: Option<usize>,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Filter<'a> {
+    fn new(args: &ListArgs, wanted: &'a [&'static str]) -> Self {
+        Self {
+            wanted,
+            pattern: args.email.as_deref().map(str::to_lowercase),
+            limit: args.limit,
+            now: Utc::now(),
+        }
     }
-    let _ = index.save();
+
+    fn keeps(&self, effective_status: &str, email: &str) -> bool {
+        (self.wanted.is_empty() || self.wanted.contains(&effective_status))
+            && self
+                .pattern
+                .as_deref()
+                .is_none_or(|p| matches(p, &email.to_lowercase()))
+    }
+}
+
+/// `--json` (compact) and NDJSON written straight from the server's text
+/// ([`scan_wire`], [`listing::json_wire`]), with what the listing taught the index.
+/// `None` when that does not apply: another format, a body the scanner does not take
+/// as it is, or rows that are not newest first (the decoding path sorts them).
+fn copied(
+    body: &ListBody,
+    filter: &Filter<'_>,
+    format: Format,
+    tty: bool,
+    base: &str,
+) -> Option<(Vec<u8>, Listing)> {
+    let json = match format {
+        Format::Json if !tty => true,
+        Format::Ndjson => false,
+        _ => return None,
+    };
+    let bytes = body.json_bytes()?;
+    // Written rows are about a sixth longer than the server's (the effective status
+    // and the link).
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 5 + 64);
+    let mut listing = Listing::with_capacity(bytes.len() / PER_ROW);
+    let mut last: Option<(Option<DateTime<Utc>>, i64)> = None;
+    let mut kept = 0usize;
+    if json {
+        out.push(b'[');
+    }
+    scan_wire(bytes, |scanned| {
+        let (id, created_at) = match &scanned {
+            Scanned::Wire(w) => (w.id, w.created_at()),
+            Scanned::Row(r) => (r.raw.id, r.created_at),
+        };
+        // Newest first, as the server sends it; otherwise the decoding path sorts.
+        if last.is_some_and(|l| (created_at, id) > l) {
+            return None;
+        }
+        last = Some((created_at, id));
+        let (status, email) = match &scanned {
+            Scanned::Wire(w) => {
+                listing.row(
+                    w.id,
+                    w.network_id,
+                    w.network_name,
+                    w.status,
+                    w.expires_at().map(|t| t.timestamp()),
+                    w.email,
+                );
+                (w.effective_status(filter.now), w.email)
+            }
+            Scanned::Row(r) => {
+                listing.row(
+                    r.raw.id,
+                    r.raw.network_id,
+                    &r.raw.network_name,
+                    &r.raw.status,
+                    r.expires_at.map(|t| t.timestamp()),
+                    &r.raw.email,
+                );
+                (r.effective_status(filter.now), &*r.raw.email)
+            }
+        };
+        if filter.limit.is_some_and(|n| kept >= n) || !filter.keeps(status, email) {
+            return Some(());
+        }
+        if json && kept > 0 {
+            out.push(b',');
+        }
+        kept += 1;
+        match &scanned {
+            Scanned::Wire(w) => listing::json_wire(&mut out, w, base, filter.now),
+            Scanned::Row(r) => listing::json_row(&mut out, r, base, filter.now, false),
+        }
+        if !json {
+            out.push(b'\n');
+        }
+        Some(())
+    })?;
+    if json {
+        out.extend_from_slice(b"]\n");
+    }
+    Some((out, listing))
 }
 
 /// Filters, orders and writes the rows.
 fn write(
     ctx: &Context,
     args: &ListArgs,
-    wanted: &[&str],
+    filter: &Filter<'_>,
     all: &[Row<'_>],
     base: &str,
 ) -> Result<(), CliError> {
-    let now = chrono::Utc::now();
-    let pattern = args.email.as_deref().map(str::to_lowercase);
+    let now = filter.now;
     let mut rows: Vec<&Row<'_>> = all
         .iter()
-        .filter(|r| wanted.is_empty() || wanted.contains(&r.effective_status(now)))
-        .filter(|r| {
-            pattern
-                .as_deref()
-                .is_none_or(|p| matches(p, &r.raw.email.to_lowercase()))
-        })
+        .filter(|r| filter.keeps(r.effective_status(now), &r.raw.email))
         .collect();
     // The server sorts by creation time already; keep it so even if a proxy reorders.
     let newest_first = |a: &&Row<'_>, b: &&Row<'_>| {
@@ -147,7 +233,7 @@ fn write(
     if !rows.is_sorted_by(|a, b| newest_first(a, b).is_le()) {
         rows.sort_by(newest_first);
     }
-    if let Some(n) = args.limit {
+    if let Some(n) = filter.limit {
         rows.truncate(n);
     }
     let format = Format::resolve(args.format, ctx.io.json, ctx.io.stdout_tty);
@@ -169,8 +255,8 @@ async fn fetch(session: &mut Session, q: &ListQuery) -> Result<ListBody, CliErro
         .await
 }
 
-fn rows<'b>(session: &Session, body: &'b ListBody, room: Room) -> Result<Vec<Row<'b>>, CliError> {
-    body.rows(room)
+fn rows<'b>(session: &Session, body: &'b ListBody) -> Result<Vec<Row<'b>>, CliError> {
+    body.rows()
         .map_err(|e| CliError::from_api(e, session.server()))
 }
 
