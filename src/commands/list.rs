@@ -12,7 +12,7 @@ use clap::Args;
 
 use chrono::{DateTime, Utc};
 
-use crate::api::list_rows::{PER_ROW, Row, Scanned, scan_wire};
+use crate::api::list_rows::{self, PER_ROW, Row, Scanned, scan_wire};
 use crate::api::models::status;
 use crate::api::{ListBody, ListQuery};
 use crate::commands::network_filter;
@@ -70,10 +70,18 @@ pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
     let filter = Filter::new(&args, &wanted);
     let format = Format::resolve(args.format, ctx.io.json, ctx.io.stdout_tty);
     let base = session.selected.public_base();
-    let (written, listing) = match copied(&body, &filter, format, ctx.io.stdout_tty, &base) {
-        Some((out, listing)) => {
-            let written = ctx.io.out_with(|w| w.write_all(&out));
-            std::mem::forget(out);
+    let (written, listing) = match held(&body, &filter, format, ctx.io.stdout_tty) {
+        Some(Held {
+            text,
+            rows,
+            ndjson,
+            listing,
+        }) => {
+            let now = filter.now;
+            let written = ctx
+                .io
+                .out_with(|w| listing::write_held(w, text, &rows, ndjson, &base, now));
+            std::mem::forget(rows);
             (written, listing)
         }
         None => {
@@ -120,6 +128,11 @@ impl<'a> Filter<'a> {
         }
     }
 
+    /// Whether some rows may be left out (then the rows kept are not sized ahead).
+    fn narrows(&self) -> bool {
+        !self.wanted.is_empty() || self.pattern.is_some()
+    }
+
     fn keeps(&self, effective_status: &str, email: &str) -> bool {
         (self.wanted.is_empty() || self.wanted.contains(&effective_status))
             && self
@@ -129,43 +142,38 @@ impl<'a> Filter<'a> {
     }
 }
 
-/// `--json` (compact) and NDJSON written straight from the server's text
-/// ([`scan_wire`], [`listing::json_wire`]), with what the listing taught the index.
-/// `None` when that does not apply: another format, a body the scanner does not take
-/// as it is, or rows that are not newest first (the decoding path sorts them).
-fn copied(
-    body: &ListBody,
+/// The rows `--json` (compact) and NDJSON write, held by position in the server's text
+/// ([`scan_wire`], [`list_rows::Held`]), with what the listing taught the index.
+struct Held<'b> {
+    text: &'b str,
+    rows: Vec<list_rows::Held<'b>>,
+    ndjson: bool,
+    listing: Listing,
+}
+
+/// Scans the whole body before anything is written (a broken row at the end must not
+/// leave half a listing on stdout), keeping the rows the filter keeps in ~48 bytes each;
+/// [`listing::write_held`] then copies their text out. `None` for another format or a
+/// body the scanner does not take as it is (the decoding path words the error).
+fn held<'b>(
+    body: &'b ListBody,
     filter: &Filter<'_>,
     format: Format,
     tty: bool,
-    base: &str,
-) -> Option<(Vec<u8>, Listing)> {
-    let json = match format {
-        Format::Json if !tty => true,
-        Format::Ndjson => false,
+) -> Option<Held<'b>> {
+    let ndjson = match format {
+        Format::Json if !tty => false,
+        Format::Ndjson => true,
         _ => return None,
     };
-    let bytes = body.json_bytes()?;
-    // Written rows are about a sixth longer than the server's (the effective status
-    // and the link).
-    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 5 + 64);
-    let mut listing = Listing::with_capacity(bytes.len() / PER_ROW);
+    let text = std::str::from_utf8(body.json_bytes()?).ok()?;
+    let n = text.len() / PER_ROW;
+    let mut listing = Listing::with_capacity(n);
+    let mut rows = Vec::with_capacity(if filter.narrows() { 0 } else { n });
     let mut last: Option<(Option<DateTime<Utc>>, i64)> = None;
-    let mut kept = 0usize;
-    if json {
-        out.push(b'[');
-    }
-    scan_wire(bytes, |scanned| {
-        let (id, created_at) = match &scanned {
-            Scanned::Wire(w) => (w.id, w.created_at()),
-            Scanned::Row(r) => (r.raw.id, r.created_at),
-        };
-        // Newest first, as the server sends it; otherwise the decoding path sorts.
-        if last.is_some_and(|l| (created_at, id) > l) {
-            return None;
-        }
-        last = Some((created_at, id));
-        let (status, email) = match &scanned {
+    let mut ordered = true;
+    scan_wire(text, |scanned| {
+        let (id, created_at, status, email) = match &scanned {
             Scanned::Wire(w) => {
                 listing.row(
                     w.id,
@@ -175,7 +183,12 @@ fn copied(
                     w.expires_at().map(|t| t.timestamp()),
                     w.email,
                 );
-                (w.effective_status(filter.now), w.email)
+                (
+                    w.id,
+                    w.created_at(),
+                    w.effective_status(filter.now),
+                    w.email,
+                )
             }
             Scanned::Row(r) => {
                 listing.row(
@@ -186,29 +199,31 @@ fn copied(
                     r.expires_at.map(|t| t.timestamp()),
                     &r.raw.email,
                 );
-                (r.effective_status(filter.now), &*r.raw.email)
+                let status = r.effective_status(filter.now);
+                (r.raw.id, r.created_at, status, &*r.raw.email)
             }
         };
-        if filter.limit.is_some_and(|n| kept >= n) || !filter.keeps(status, email) {
-            return Some(());
-        }
-        if json && kept > 0 {
-            out.push(b',');
-        }
-        kept += 1;
-        match &scanned {
-            Scanned::Wire(w) => listing::json_wire(&mut out, w, base, filter.now),
-            Scanned::Row(r) => listing::json_row(&mut out, r, base, filter.now, false),
-        }
-        if !json {
-            out.push(b'\n');
+        // Newest first, as the server sends it; otherwise sorted below.
+        ordered &= last.is_none_or(|l| (created_at, id) <= l);
+        last = Some((created_at, id));
+        if filter.keeps(status, email) {
+            rows.push(list_rows::Held::new(text, scanned, filter.now));
         }
         Some(())
     })?;
-    if json {
-        out.extend_from_slice(b"]\n");
+    if !ordered {
+        // Stable, as the decoding path's sort: equal keys keep the server's order.
+        rows.sort_by_cached_key(|r| std::cmp::Reverse(r.order(text)));
     }
-    Some((out, listing))
+    if let Some(n) = filter.limit {
+        rows.truncate(n);
+    }
+    Some(Held {
+        text,
+        rows,
+        ndjson,
+        listing,
+    })
 }
 
 /// Filters, orders and writes the rows.

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Format, csv_field, email_status_text, link, permissions_text, status_style, time};
-use crate::api::list_rows::{Row, Wire};
+use crate::api::list_rows::{Held, Row, Wire, WireText, wire_time};
 use crate::io::{Io, Style};
 
 /// Writes `rows` in `format` to `w`.
@@ -103,7 +103,7 @@ pub fn json_row(out: &mut Vec<u8>, row: &Row<'_>, base: &str, now: DateTime<Utc>
 /// copied wherever it is already what serde_json writes (the first eleven fields in
 /// one piece, datetimes that only need their `Z`), so a row costs a few copies instead
 /// of decoding and re-encoding each field. The same bytes as [`json_row`] (compact).
-pub fn json_wire(out: &mut Vec<u8>, w: &Wire<'_>, base: &str, now: DateTime<Utc>) {
+pub fn json_wire(out: &mut Vec<u8>, w: &WireText<'_>, base: &str) {
     out.extend_from_slice(w.head.as_bytes());
     let mut o = Obj {
         out,
@@ -111,18 +111,18 @@ pub fn json_wire(out: &mut Vec<u8>, w: &Wire<'_>, base: &str, now: DateTime<Utc>
         first: false,
     };
     o.out.extend_from_slice(b"\"status\":");
-    o.str(Some(w.effective_status(now)));
+    o.str(Some(w.effective));
     o.key("stored_status").str(Some(w.status));
-    for (k, (text, t)) in ["expires_at", "accepted_at", "created_at"]
+    for (k, text) in ["expires_at", "accepted_at", "created_at"]
         .into_iter()
         .zip(&w.times)
     {
-        o.key(k).wire_time(text, *t);
+        o.key(k).wire_time(text);
     }
     o.key("email_status")
         .str(Some(w.email_status.unwrap_or("unknown")));
-    let (text, t) = &w.times[Wire::EMAIL_SENT_AT];
-    o.key("email_sent_at").wire_time(text, *t);
+    o.key("email_sent_at")
+        .wire_time(w.times[Wire::EMAIL_SENT_AT]);
     o.key("email_error");
     if w.email_error.as_bytes().contains(&b'\\') {
         let s: Option<String> = serde_json::from_str(w.email_error).ok();
@@ -132,6 +132,45 @@ pub fn json_wire(out: &mut Vec<u8>, w: &Wire<'_>, base: &str, now: DateTime<Utc>
     }
     o.key("link").link(base, w.token);
     o.out.push(b'}');
+}
+
+/// Writes held rows as compact JSON (one array) or NDJSON, byte for byte what
+/// [`json_row`] writes, copying the server's text ([`json_wire`]), in pieces of about
+/// 128 KiB so that the output is never held whole.
+pub fn write_held(
+    w: &mut dyn std::io::Write,
+    body: &str,
+    rows: &[Held<'_>],
+    ndjson: bool,
+    base: &str,
+    now: DateTime<Utc>,
+) -> std::io::Result<()> {
+    const PIECE: usize = 128 * 1024;
+    let mut out = Vec::with_capacity(PIECE + 4096);
+    if !ndjson {
+        out.push(b'[');
+    }
+    for (i, row) in rows.iter().enumerate() {
+        if !ndjson && i > 0 {
+            out.push(b',');
+        }
+        match row {
+            Held::At(at) => json_wire(&mut out, &at.text(body), base),
+            Held::Wire(wire) => json_wire(&mut out, &wire.text(now), base),
+            Held::Row(r) => json_row(&mut out, r, base, now, false),
+        }
+        if ndjson {
+            out.push(b'\n');
+        }
+        if out.len() >= PIECE {
+            w.write_all(&out)?;
+            out.clear();
+        }
+    }
+    if !ndjson {
+        out.extend_from_slice(b"]\n");
+    }
+    w.write_all(&out)
 }
 
 /// Whether a datetime as the server sent it (`"YYYY-MM-DDTHH:MM:SS"` with no fraction
@@ -226,13 +265,13 @@ impl Obj<'_> {
     }
 
     /// A datetime from a [`Wire`] row: its text with a `Z` when that is the same.
-    fn wire_time(&mut self, text: &str, t: Option<DateTime<Utc>>) {
-        if t.is_some() && copies_as_rfc3339(text) {
+    fn wire_time(&mut self, text: &str) {
+        if copies_as_rfc3339(text) {
             self.out
                 .extend_from_slice(&text.as_bytes()[..text.len() - 1]);
             self.out.extend_from_slice(b"Z\"");
         } else {
-            self.time(t);
+            self.time(wire_time(text));
         }
     }
 
@@ -505,14 +544,17 @@ mod tests {
     fn copied(body: &str, now: DateTime<Utc>) -> (String, usize) {
         let mut out = b"[".to_vec();
         let mut wires = 0;
-        crate::api::list_rows::scan_wire(body.as_bytes(), |s| {
+        crate::api::list_rows::scan_wire(body, |s| {
             if out.len() > 1 {
                 out.push(b',');
             }
             match s {
                 crate::api::list_rows::Scanned::Wire(w) => {
                     wires += 1;
-                    json_wire(&mut out, &w, "https://h/", now);
+                    // Held by position, the row gives back the same text.
+                    let at = crate::api::list_rows::WireAt::new(body, &w, now).unwrap();
+                    assert_eq!(at.text(body), w.text(now));
+                    json_wire(&mut out, &at.text(body), "https://h/");
                 }
                 crate::api::list_rows::Scanned::Row(r) => {
                     json_row(&mut out, &r, "https://h/", now, false)
