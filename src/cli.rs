@@ -124,6 +124,11 @@ pub enum Command {
     Revoke(commands::revoke::RevokeArgs),
     /// Wait until invitations are accepted (or their email is sent)
     Wait(commands::wait::WaitArgs),
+    /// Who is in a network: list, change, add and offboard members
+    #[command(subcommand)]
+    Members(commands::members::MembersCommand),
+    /// Who did what: invitation and membership events from the audit log (system admins)
+    History(commands::history::HistoryArgs),
     /// Preview an invitation from its link, without signing in
     Inspect(commands::inspect::InspectArgs),
     /// Accept an invitation (as the invitee)

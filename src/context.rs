@@ -563,6 +563,19 @@ impl Session {
         let _ = self.index.save();
     }
 
+    /// The signed-in person as the server sees them: from the token's own claims (no
+    /// request), else from `GET /api/auth/me`.
+    pub async fn caller(&mut self) -> Result<crate::access::Caller, CliError> {
+        if let Some(c) = crate::access::Caller::from_token(self.bearer.token.expose()) {
+            return Ok(c);
+        }
+        let me = self.call(|c| async move { c.me().await }).await?;
+        Ok(crate::access::Caller {
+            email: me.email.map(|e| e.to_lowercase()),
+            system_admin: me.system_role.as_deref() == Some(crate::access::SYSTEM_ADMIN),
+        })
+    }
+
     /// Whether this session already made sure of the caller's user record.
     pub fn user_record_ensured(&self) -> bool {
         self.user_record_ensured

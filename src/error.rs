@@ -116,6 +116,22 @@ pub enum CliError {
     NotFound {
         detail: String,
     },
+    /// An address (or user) that is not a member of the network.
+    NotAMember {
+        email: Option<String>,
+        network: Option<String>,
+    },
+    /// An address with no account on the server: only an invitation can bring them in.
+    NoAccount {
+        email: String,
+        command: String,
+    },
+    /// A network id the caller cannot see (the server cannot tell "no such network" from
+    /// "not yours" for anyone but a system admin).
+    NetworkIdNotVisible {
+        id: i64,
+        visible: Vec<String>,
+    },
     // -- sign-in (4)
     NoServer,
     NotSignedIn {
@@ -157,6 +173,13 @@ pub enum CliError {
     PermissionDenied {
         detail: String,
     },
+    /// Something only some people may do: `what` (e.g. "list the members of network
+    /// \"team\"") and `who` (e.g. "network owners and system admins").
+    NotAllowed {
+        what: String,
+        who: &'static str,
+        hint: Option<String>,
+    },
     DifferentEmail,
     // -- conflict (6)
     AlreadyPending {
@@ -179,10 +202,17 @@ pub enum CliError {
     RevokeNeedsForce {
         id: i64,
         status: String,
+        email: String,
+        network: String,
     },
     InvitationExpired,
     InvitationClosed {
         status: String,
+    },
+    /// Removing or demoting the last owner of a network.
+    LastOwner {
+        email: Option<String>,
+        network: Option<String>,
     },
     // -- server (7)
     IssuerUnreachable {
@@ -327,20 +357,24 @@ impl CliError {
             | NetworkNotFound { .. }
             | NetworkAmbiguous { .. }
             | ProfileNotFound { .. }
-            | NotFound { .. } => NOT_FOUND,
+            | NotFound { .. }
+            | NotAMember { .. }
+            | NoAccount { .. }
+            | NetworkIdNotVisible { .. } => NOT_FOUND,
             NoServer
             | NotSignedIn { .. }
             | TokenRejected { .. }
             | SignInUnavailable { .. }
             | AcceptNeedsSignIn { .. } => AUTH,
-            PermissionDenied { .. } | DifferentEmail => PERMISSION,
+            PermissionDenied { .. } | NotAllowed { .. } | DifferentEmail => PERMISSION,
             AlreadyPending { .. }
             | AlreadyMember { .. }
             | NotPending { .. }
             | PastDeadline { .. }
             | RevokeNeedsForce { .. }
             | InvitationExpired
-            | InvitationClosed { .. } => CONFLICT,
+            | InvitationClosed { .. }
+            | LastOwner { .. } => CONFLICT,
             SignInFailed { .. }
             | SignInDenied
             | DeviceCodeExpired
@@ -446,6 +480,11 @@ impl CliError {
             NetworkAmbiguous { .. } => "network_ambiguous",
             ProfileNotFound { .. } => "profile_not_found",
             NotFound { .. } => "not_found",
+            NotAMember { .. } => "not_a_member",
+            NoAccount { .. } => "no_account",
+            NetworkIdNotVisible { .. } => "network_not_found",
+            NotAllowed { .. } => "permission_denied",
+            LastOwner { .. } => "last_owner",
             NoServer => "no_server",
             NotSignedIn { .. } => "not_signed_in",
             TokenRejected { .. } => "token_rejected",
@@ -594,6 +633,27 @@ impl CliError {
             }
             ProfileNotFound { name, .. } => format!("no profile named {name:?}"),
             NotFound { detail } => format!("not found: {detail}"),
+            NotAMember { email, network } => format!(
+                "{} is not a member of {}",
+                email.as_deref().unwrap_or("this user"),
+                network
+                    .as_deref()
+                    .map_or("this network".to_string(), |n| format!("network {n:?}"))
+            ),
+            NoAccount { email, .. } => format!(
+                "{email} has no account on the server (nobody with that address has signed in yet)"
+            ),
+            NetworkIdNotVisible { id, .. } => {
+                format!("no network with id {id} is visible to you")
+            }
+            NotAllowed { what, who, .. } => format!("only {who} can {what}"),
+            LastOwner { email, network } => format!(
+                "{} is the last owner of {}: a network must keep an owner",
+                email.as_deref().unwrap_or("this user"),
+                network
+                    .as_deref()
+                    .map_or("this network".to_string(), |n| format!("network {n:?}"))
+            ),
             NoServer => "no server configured".into(),
             NotSignedIn { server } => format!("not signed in to {server}"),
             TokenRejected { server, from_env } => {
@@ -625,7 +685,7 @@ impl CliError {
             PastDeadline { id } => format!(
                 "invitation {id} is past its deadline; resending would mail a link that no longer works"
             ),
-            RevokeNeedsForce { id, status } => {
+            RevokeNeedsForce { id, status, .. } => {
                 format!("invitation {id} is {status}, not pending")
             }
             InvitationExpired => "this invitation has expired (or is no longer valid)".into(),
@@ -854,6 +914,24 @@ impl CliError {
             }
             ProfileNotFound { .. } => "`netinvite login --profile NAME --server URL` creates one".into(),
             NotFound { .. } => return None,
+            NotAMember { network: Some(n), .. } => {
+                format!("`netinvite members list --network {}` shows who is", shell_word(n))
+            }
+            NotAMember { network: None, .. } => {
+                "`netinvite members list --network NET` shows who is".into()
+            }
+            NoAccount { command, .. } => format!("invite them instead: {command}"),
+            NetworkIdNotVisible { visible, .. } if visible.is_empty() => {
+                "you can see no network: ask a network owner for an invitation".into()
+            }
+            NetworkIdNotVisible { visible, .. } => {
+                format!("the networks you can see: {}", visible.join(", "))
+            }
+            NotAllowed { hint, .. } => return hint.clone(),
+            LastOwner { network, .. } => format!(
+                "make someone else an owner first: netinvite members set EMAIL --network {} --role owner",
+                network.as_deref().map_or("NET".to_string(), shell_word)
+            ),
             NoServer => "sign in first: netinvite login --server https://nebula.example.com".into(),
             NotSignedIn { server } | TokenRejected { server, from_env: false } => {
                 format!("sign in again: netinvite login --server {server}")
@@ -896,6 +974,16 @@ impl CliError {
             NotPending { .. } => "only pending invitations can be resent; create a new one with `netinvite create`".into(),
             PastDeadline { id } => format!(
                 "revoke it and create a new one: netinvite revoke {id} && netinvite create …"
+            ),
+            RevokeNeedsForce {
+                status,
+                email,
+                network,
+                ..
+            } if status == "accepted" => format!(
+                "to take the access away: netinvite members remove {} --network {}; pass --force to mark the invitation revoked anyway",
+                shell_word(email),
+                shell_word(network)
             ),
             RevokeNeedsForce { .. } => "pass --force to revoke it anyway".into(),
             InvitationExpired => "ask the inviter for a new invitation".into(),
@@ -1014,6 +1102,14 @@ impl CliError {
                         server: server.to_string(),
                         from_env: false,
                     },
+                    (403, Some(k)) if members_refusal(&k).is_some() => {
+                        let (what, who) = members_refusal(&k).unwrap_or_default();
+                        CliError::NotAllowed {
+                            what: what.into(),
+                            who,
+                            hint: None,
+                        }
+                    }
                     (403, _) => CliError::PermissionDenied {
                         detail: text.unwrap_or_else(|| "forbidden".into()),
                     },
@@ -1028,10 +1124,22 @@ impl CliError {
                         url,
                         message: "404 Not Found: this server has no such API path (is it Nebula Commander?)".into(),
                     },
+                    (404, Some(KnownDetail::NotAMember)) => CliError::NotAMember {
+                        email: None,
+                        network: None,
+                    },
                     (404, _) => CliError::NotFound {
                         detail: text.unwrap_or_else(|| "404".into()),
                     },
                     (410, _) => CliError::InvitationExpired,
+                    (400, Some(KnownDetail::LastOwner)) => CliError::LastOwner {
+                        email: None,
+                        network: None,
+                    },
+                    (400, Some(KnownDetail::AlreadyMember)) => CliError::AlreadyMember {
+                        email: "this user".into(),
+                        network: "this network".into(),
+                    },
                     (400, Some(KnownDetail::InvitationIs(status))) => {
                         CliError::InvitationClosed { status }
                     }
@@ -1087,6 +1195,34 @@ impl CliError {
             },
             other => other,
         }
+    }
+}
+
+/// What a 403 about members or system-admin endpoints refuses, and who may do it.
+fn members_refusal(k: &KnownDetail) -> Option<(&'static str, &'static str)> {
+    const OWNERS: &str = "network owners and system admins";
+    Some(match k {
+        KnownDetail::OnlyOwnersViewMembers => ("see a network's members", OWNERS),
+        KnownDetail::OnlyOwnersUpdateMembers => ("change a member's role or permissions", OWNERS),
+        KnownDetail::OnlyOwnersRemoveMembers => ("remove members from a network", OWNERS),
+        KnownDetail::NoAddMemberPermission => (
+            "add members to this network",
+            "network owners, system admins and members with can_invite_users",
+        ),
+        KnownDetail::SystemAdminRequired => ("do this", "system admins"),
+        _ => return None,
+    })
+}
+
+/// A value as one shell word: quoted when it holds anything but safe characters.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+/:=,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

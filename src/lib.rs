@@ -12,6 +12,7 @@
 //! `context`, `api`, `auth`, `output`, `io`, `config`. Nothing below `cli` imports it; the
 //! global flags reach commands as a plain [`context::GlobalSettings`].
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod batch;
@@ -148,6 +149,8 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliE
         Command::Inspect(a) => commands::inspect::run(ctx, a).await,
         Command::Accept(a) => commands::accept::run(ctx, a).await,
         Command::Wait(a) => commands::wait::run(ctx, a).await,
+        Command::Members(a) => commands::members::run(ctx, a).await,
+        Command::History(a) => commands::history::run(ctx, a).await,
         Command::Doctor(a) => commands::doctor::run(ctx, a).await,
         Command::Config(a) => commands::config::run(ctx, a),
         Command::Completions(a) => commands::completions::run(ctx, a),

@@ -60,6 +60,22 @@ pub enum KnownDetail {
     InvitationIs(String),
     DifferentEmail,
     CanOnlyResendPending,
+    /// 403 on `GET …/users`, also for a member with `can_invite_users`.
+    OnlyOwnersViewMembers,
+    /// 403 on `POST …/users`.
+    NoAddMemberPermission,
+    /// 403 on `PATCH …/users/{id}`.
+    OnlyOwnersUpdateMembers,
+    /// 403 on `DELETE …/users/{id}`.
+    OnlyOwnersRemoveMembers,
+    /// 404 on PATCH/DELETE of someone who is not (or no longer) a member.
+    NotAMember,
+    /// 404 on `POST …/users` with an unknown user id.
+    TargetUserNotFound,
+    /// 400 on demoting or removing a network's only owner.
+    LastOwner,
+    /// 403 on `/api/users` and `/api/audit` for anyone but a system admin.
+    SystemAdminRequired,
     Other(String),
 }
 
@@ -86,6 +102,16 @@ impl KnownDetail {
             "Invitation has expired" => Self::InvitationExpired,
             "This invitation is for a different email address" => Self::DifferentEmail,
             "Can only resend pending invitations" => Self::CanOnlyResendPending,
+            "Only network owners can view network users" => Self::OnlyOwnersViewMembers,
+            "You don't have permission to add users to this network" => Self::NoAddMemberPermission,
+            "Only network owners can update user permissions" => Self::OnlyOwnersUpdateMembers,
+            "Only network owners can remove users from the network" => {
+                Self::OnlyOwnersRemoveMembers
+            }
+            "User is not a member of this network" => Self::NotAMember,
+            "Target user not found" => Self::TargetUserNotFound,
+            "Cannot remove the last owner from a network" => Self::LastOwner,
+            "System administrator access required" => Self::SystemAdminRequired,
             other => match other.strip_prefix("Invitation is ") {
                 Some(status) if !status.is_empty() && !status.contains(' ') => {
                     Self::InvitationIs(status.to_string())

@@ -79,6 +79,20 @@ pub struct ListQuery {
     pub status_filter: Option<&'static str>,
 }
 
+/// The most entries one `GET /api/audit` returns (a larger `limit` is a 422).
+pub const AUDIT_PAGE: u32 = 200;
+
+/// One page request of the audit log. The server filters by action and date only (not
+/// by object or actor): everything else is filtered by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub limit: u32,
+    pub offset: u64,
+    pub action: Option<String>,
+    /// ISO 8601 date or datetime.
+    pub from_date: Option<String>,
+}
+
 /// A client bound to one server. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -309,6 +323,88 @@ impl Client {
         })
         .await?;
         Ok(())
+    }
+
+    /// `GET /api/networks/{id}/users` — network owners and system admins only; unordered.
+    pub async fn members(&self, network_id: i64) -> Result<Vec<Member>, ApiError> {
+        let path = format!("api/networks/{network_id}/users");
+        self.get_json(Call::new(&path, Kind::Read)).await
+    }
+
+    /// `POST /api/networks/{id}/users` — makes an existing account a member.
+    pub async fn add_member(&self, network_id: i64, body: &NewMember) -> Result<Member, ApiError> {
+        let path = format!("api/networks/{network_id}/users");
+        self.write_json(Method::POST, &path, body).await
+    }
+
+    /// `PATCH /api/networks/{id}/users/{user_id}` — omitted fields stay as they are.
+    pub async fn update_member(
+        &self,
+        network_id: i64,
+        user_id: i64,
+        change: &MemberChange,
+    ) -> Result<Member, ApiError> {
+        let path = format!("api/networks/{network_id}/users/{user_id}");
+        self.write_json(Method::PATCH, &path, change).await
+    }
+
+    /// `DELETE /api/networks/{id}/users/{user_id}` — 204; the member's invitation stays
+    /// `accepted`.
+    pub async fn remove_member(&self, network_id: i64, user_id: i64) -> Result<(), ApiError> {
+        let path = format!("api/networks/{network_id}/users/{user_id}");
+        self.send(Call {
+            method: Method::DELETE,
+            ..Call::new(&path, Kind::Write)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// `GET /api/users` — every account, newest first (system admins only).
+    pub async fn users(&self) -> Result<Vec<UserRecord>, ApiError> {
+        self.get_json(Call::new("api/users", Kind::Read)).await
+    }
+
+    /// `GET /api/audit` — one page of the audit log, newest first (system admins only).
+    /// `limit` is 1–200 on the server.
+    pub async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, ApiError> {
+        let mut params: Vec<(&str, String)> = vec![
+            ("limit", q.limit.clamp(1, AUDIT_PAGE).to_string()),
+            ("offset", q.offset.to_string()),
+        ];
+        if let Some(a) = &q.action {
+            params.push(("action", a.clone()));
+        }
+        if let Some(from) = &q.from_date {
+            params.push(("from_date", from.clone()));
+        }
+        self.get_json(Call {
+            params: &params,
+            ..Call::new("api/audit", Kind::Read)
+        })
+        .await
+    }
+
+    /// A JSON write (POST, PATCH) of `body` to `path`, decoding the answer.
+    async fn write_json<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Decode {
+            url: self.display_url(path),
+            status: 0,
+            message: e.to_string(),
+        })?;
+        let resp = self
+            .send(Call {
+                method,
+                body: Some(bytes.into()),
+                ..Call::new(path, Kind::Write)
+            })
+            .await?;
+        decode(resp)
     }
 
     /// `GET /api/auth/login`: on an OIDC server, a redirect to the identity provider's
@@ -654,7 +750,9 @@ pub const ERROR_BODY_LIMIT: usize = 64 << 10;
 /// The limit for a successful answer of `path`.
 pub fn body_limit(path: &str) -> usize {
     match path {
-        "api/invitations" | "api/networks" => LIST_BODY_LIMIT,
+        // Listings without pagination grow with the deployment.
+        "api/invitations" | "api/networks" | "api/users" => LIST_BODY_LIMIT,
+        p if p.starts_with("api/networks/") && p.ends_with("/users") => LIST_BODY_LIMIT,
         _ => BODY_LIMIT,
     }
 }

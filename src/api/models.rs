@@ -245,6 +245,110 @@ pub struct NewInvitation {
     pub expires_in_days: u32,
 }
 
+/// A network member (`GET/POST/PATCH /api/networks/{id}/users`): what an accepted
+/// invitation turns into. `created_at` is when the membership began.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Member {
+    pub user_id: i64,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub role: String,
+    #[serde(default)]
+    pub can_manage_nodes: bool,
+    #[serde(default)]
+    pub can_invite_users: bool,
+    #[serde(default)]
+    pub can_manage_firewall: bool,
+    #[serde(default)]
+    pub invited_by_user_id: Option<i64>,
+    #[serde(default)]
+    pub invited_by_email: Option<String>,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub created_at: Timestamp,
+}
+
+/// The body of `POST /api/networks/{id}/users`: an account (by user id) made a member.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewMember {
+    pub user_id: i64,
+    pub role: String,
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+}
+
+/// The body of `PATCH /api/networks/{id}/users/{user_id}`: only the named fields change
+/// (an omitted field stays as it is on the server).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MemberChange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_manage_nodes: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_invite_users: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_manage_firewall: Option<bool>,
+}
+
+/// An account on the server (`GET /api/users`, system admins only).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRecord {
+    pub id: i64,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub system_role: Option<String>,
+}
+
+/// One audit log entry (`GET /api/audit`, system admins only). `details` is a JSON
+/// document sent as a string (or null), decoded by [`AuditEntry::details`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(default, deserialize_with = "naive_utc")]
+    pub occurred_at: Timestamp,
+    pub action: String,
+    #[serde(default)]
+    pub actor_user_id: Option<i64>,
+    #[serde(default)]
+    pub actor_identifier: Option<String>,
+    #[serde(default)]
+    pub actor_email: Option<String>,
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    #[serde(default)]
+    pub resource_id: Option<i64>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default, rename = "details")]
+    pub details_text: Option<String>,
+    #[serde(default)]
+    pub client_ip: Option<String>,
+}
+
+/// The fields of an audit entry's `details` that netinvite reads.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct AuditDetails {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub network_id: Option<i64>,
+    #[serde(default)]
+    pub target_user_id: Option<i64>,
+}
+
+impl AuditEntry {
+    /// The decoded `details`; a missing or undecodable string gives empty details (the
+    /// entry is still shown, with what the other fields say).
+    pub fn details(&self) -> AuditDetails {
+        self.details_text
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +396,43 @@ mod tests {
         assert_eq!(effective_status("revoked", past, now), "revoked");
         let future = Some(now + chrono::Duration::days(1));
         assert_eq!(effective_status("pending", future, now), "pending");
+    }
+
+    #[test]
+    fn audit_details_are_a_json_string() {
+        let e: AuditEntry = serde_json::from_str(
+            r#"{"id":32,"occurred_at":"2026-12-05T10:02:31.862838","action":"invitation_created",
+            "actor_user_id":2,"actor_identifier":"bob@example.com","actor_email":"bob@example.com",
+            "resource_type":"invitation","resource_id":16,"result":"success",
+            "details":"{\"email\": \"b2@example.com\", \"network_id\": 3}","client_ip":"127.0.0.1"}"#,
+        )
+        .unwrap();
+        let d = e.details();
+        assert_eq!(d.email.as_deref(), Some("b2@example.com"));
+        assert_eq!(d.network_id, Some(3));
+        let none: AuditEntry = serde_json::from_str(
+            r#"{"id":1,"occurred_at":"2026-12-05T10:02:31","action":"x","details":null}"#,
+        )
+        .unwrap();
+        assert_eq!(none.details(), AuditDetails::default());
+        let bad: AuditEntry =
+            serde_json::from_str(r#"{"id":1,"action":"x","details":"not json"}"#).unwrap();
+        assert_eq!(bad.details(), AuditDetails::default());
+    }
+
+    #[test]
+    fn member_change_sends_only_named_fields() {
+        let c = MemberChange {
+            can_invite_users: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"can_invite_users":true}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&MemberChange::default()).unwrap(),
+            "{}"
+        );
     }
 }

@@ -13,11 +13,13 @@ pub mod config;
 pub mod copy_link;
 pub mod create;
 pub mod doctor;
+pub mod history;
 pub mod inspect;
 pub mod list;
 pub mod login;
 pub mod logout;
 pub mod lookup;
+pub mod members;
 pub mod networks;
 pub mod resend;
 pub mod revoke;
@@ -111,6 +113,19 @@ pub fn resolve_network<'a>(nets: &'a [Network], query: &str) -> Result<&'a Netwo
         && let Some(n) = nets.iter().find(|n| n.id == id)
     {
         return Ok(n);
+    }
+    let visible = || {
+        nets.iter()
+            .map(|n| format!("{} (id {})", n.name, n.id))
+            .collect::<Vec<_>>()
+    };
+    // An id the caller cannot see: the server does not say whether it exists (api.md
+    // 7.9), so it is reported as an id, with the networks the caller can see.
+    if let Ok(id) = q.parse::<i64>() {
+        return Err(CliError::NetworkIdNotVisible {
+            id,
+            visible: visible(),
+        });
     }
     Err(CliError::NetworkNotFound {
         query: q.to_string(),
@@ -222,6 +237,10 @@ mod tests {
         assert!(matches!(
             resolve_network(&nets, "nope"),
             Err(CliError::NetworkNotFound { .. })
+        ));
+        assert!(matches!(
+            resolve_network(&nets, "99"),
+            Err(CliError::NetworkIdNotVisible { id: 99, .. })
         ));
     }
 }

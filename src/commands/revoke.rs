@@ -95,6 +95,8 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
                 return Err(CliError::RevokeNeedsForce {
                     id: inv.id,
                     status: other.to_string(),
+                    email: inv.email.clone(),
+                    network: inv.network_name.clone(),
                 });
             }
         }

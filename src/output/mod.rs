@@ -6,9 +6,11 @@
 
 pub mod batch;
 pub mod errors;
+pub mod history;
 pub mod jq;
 pub mod json;
 pub mod listing;
+pub mod members;
 pub mod printable;
 pub mod time;
 
