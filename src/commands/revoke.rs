@@ -105,6 +105,33 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
         ctx.io
             .status(&format!("Invitation {} is already revoked", inv.id));
     }
+    // Refused in words before anything is sent, as the server would refuse it.
+    if !to_revoke.is_empty() {
+        let caller = session.caller().await?;
+        if !caller.system_admin {
+            let nets = session.ensure_user_record().await?;
+            if let Some(inv) = to_revoke
+                .iter()
+                .find(|i| !crate::access::may_revoke(&caller, &nets, i))
+            {
+                return Err(CliError::NotAllowed {
+                    what: format!(
+                        "revoke invitation {} ({} → {}, invited by {})",
+                        inv.id,
+                        inv.email,
+                        inv.network_name,
+                        inv.invited_by_email.as_deref().unwrap_or("someone else")
+                    ),
+                    who: crate::access::REVOKERS,
+                    hint: Some(format!(
+                        "ask {} or an owner of {:?}",
+                        inv.invited_by_email.as_deref().unwrap_or("its inviter"),
+                        inv.network_name
+                    )),
+                });
+            }
+        }
+    }
 
     if !to_revoke.is_empty() && !args.yes {
         let what: Vec<String> = to_revoke
@@ -340,12 +367,27 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
         })
         .collect();
     chosen.sort_by_key(|i| i.id);
+    // What the server will allow: an invitation the caller neither made nor owns the
+    // network of is skipped in the plan, never sent and refused after the fact.
+    let not_yours: Vec<Invitation> = {
+        let caller = session.caller().await?;
+        if caller.system_admin {
+            Vec::new()
+        } else {
+            let nets = session.ensure_user_record().await?;
+            let (mine, theirs): (Vec<Invitation>, Vec<Invitation>) = chosen
+                .into_iter()
+                .partition(|i| crate::access::may_revoke(&caller, &nets, i));
+            chosen = mine;
+            theirs
+        }
+    };
     let word = match which {
         BulkStatus::Pending => "pending",
         BulkStatus::Expired => "expired",
     };
     let base = session.selected.public_base();
-    if chosen.is_empty() {
+    if chosen.is_empty() && not_yours.is_empty() {
         ctx.io
             .status(&format!("No {word} invitations match; nothing to revoke"));
         return Ok(());
@@ -367,10 +409,34 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
         ctx.io.status(&summary("invitations", &results));
         Ok(())
     };
+    let skipped = || -> Vec<ItemResult> {
+        not_yours
+            .iter()
+            .map(|i| {
+                let mut r = item(i, "skipped");
+                r.code = Some("not_yours");
+                r.reason = Some(crate::access::not_yours(i));
+                r
+            })
+            .collect()
+    };
     if args.dry_run {
-        return report(chosen.iter().map(|i| item(i, "would_revoke")).collect());
+        let mut v: Vec<ItemResult> = chosen.iter().map(|i| item(i, "would_revoke")).collect();
+        v.extend(skipped());
+        v.sort_by_key(|r| r.invitation.as_ref().map(|i| i.id));
+        return report(v);
+    }
+    if chosen.is_empty() {
+        return report(skipped());
     }
     if !args.yes {
+        if !not_yours.is_empty() {
+            ctx.io.status(&format!(
+                "  {} not yours, skipped (only {} may revoke them)",
+                not_yours.len(),
+                crate::access::REVOKERS
+            ));
+        }
         const SAMPLE: usize = 5;
         for inv in chosen.iter().take(SAMPLE) {
             ctx.io.status(&format!(
@@ -486,6 +552,7 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
         lost = still;
     }
     let _ = session.index.save();
+    results.extend(skipped());
     results.sort_by_key(|r| r.invitation.as_ref().map(|i| i.id));
     let total = results.len();
     let done = results.iter().filter(|r| r.status != "not_sent").count();

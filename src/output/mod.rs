@@ -184,6 +184,23 @@ fn rows_to_text(rows: &[Vec<String>], sep: &str, escape: fn(&str) -> String) -> 
     out
 }
 
+/// What the caller may do in a network, in words: a system admin and an owner may do
+/// everything (the server ignores an owner's flags); a member what the flags say.
+fn your_permissions(n: &Network) -> String {
+    match n.role.as_deref() {
+        Some("admin") => "everything (system admin)".into(),
+        Some("owner") => "everything (owner)".into(),
+        _ => {
+            let p = permissions_text(
+                n.can_manage_nodes.unwrap_or(false),
+                n.can_invite_users.unwrap_or(false),
+                n.can_manage_firewall.unwrap_or(false),
+            );
+            if p == "-" { "use it".into() } else { p }
+        }
+    }
+}
+
 /// Renders the network list in `format`.
 pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -> String {
     match format {
@@ -195,7 +212,10 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
             .map(|n| json::to_line(&json::NetworkJson::new(n)))
             .collect(),
         Format::Table => {
-            let mut t = new_table(io, &["ID", "NAME", "SUBNET", "YOUR ROLE", "CREATED"]);
+            let mut t = new_table(
+                io,
+                &["ID", "NAME", "SUBNET", "YOUR ROLE", "YOU MAY", "CREATED"],
+            );
             for n in list {
                 add_row(
                     &mut t,
@@ -204,6 +224,7 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
                         n.name.as_str().into(),
                         n.subnet_cidr.as_deref().unwrap_or("-").into(),
                         n.role.as_deref().unwrap_or("-").into(),
+                        your_permissions(n).into(),
                         time::relative(n.created_at, now).into(),
                     ],
                 );
@@ -214,7 +235,16 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
             let mut rows = Vec::new();
             if format == Format::Csv {
                 rows.push(
-                    ["id", "name", "subnet_cidr", "role", "created_at"]
+                    [
+                        "id",
+                        "name",
+                        "subnet_cidr",
+                        "role",
+                        "created_at",
+                        "can_manage_nodes",
+                        "can_invite_users",
+                        "can_manage_firewall",
+                    ]
                         .iter()
                         .map(|s| s.to_string())
                         .collect(),
@@ -227,6 +257,10 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
                     n.subnet_cidr.clone().unwrap_or_default(),
                     n.role.clone().unwrap_or_default(),
                     time::rfc3339_or_empty(n.created_at),
+                    // Appended, so that scripts reading the first five columns keep working.
+                    n.can_manage_nodes.map(|b| b.to_string()).unwrap_or_default(),
+                    n.can_invite_users.map(|b| b.to_string()).unwrap_or_default(),
+                    n.can_manage_firewall.map(|b| b.to_string()).unwrap_or_default(),
                 ]);
             }
             if format == Format::Csv {
