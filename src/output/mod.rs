@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 
 use crate::api::models::{Invitation, Network};
-use crate::io::{Io, Style};
+use crate::style::{Screen, Style};
 
 /// Output formats of listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,19 +97,19 @@ fn status_style(status: &str) -> Option<Style> {
     }
 }
 
-fn new_table(io: &Io, headers: &[&str]) -> Table {
+fn new_table(io: &dyn Screen, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(headers.iter().map(|h| {
             let c = Cell::new(h);
-            if io.color_stdout {
+            if io.color_stdout() {
                 c.add_attribute(comfy_table::Attribute::Bold)
             } else {
                 c
             }
         }));
-    if io.color_stdout {
+    if io.color_stdout() {
         t.enforce_styling();
     }
     if let Some((w, _)) = terminal_width() {
@@ -165,7 +165,7 @@ impl<'a> From<&'a str> for Field<'a> {
 }
 
 /// The effective status, painted on a terminal; an unknown stored status is server text.
-fn status_text(io: &Io, status: &str) -> String {
+fn status_text(io: &dyn Screen, status: &str) -> String {
     let status = printable(status);
     match status_style(&status) {
         Some(s) => io.paint_out(s, &status),
@@ -183,7 +183,7 @@ fn rows_to_text(rows: &[Vec<String>], sep: &str, escape: fn(&str) -> String) -> 
 }
 
 /// Renders the network list in `format`.
-pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -> String {
+pub fn networks(io: &dyn Screen, list: &[Network], format: Format, now: DateTime<Utc>) -> String {
     match format {
         Format::Json => {
             json::to_pretty(&list.iter().map(json::NetworkJson::new).collect::<Vec<_>>())
@@ -237,7 +237,12 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
 }
 
 /// One invitation, every field, as `key: value` lines for people.
-pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTime<Utc>) -> String {
+pub fn invitation_detail(
+    io: &dyn Screen,
+    i: &Invitation,
+    public_base: &str,
+    now: DateTime<Utc>,
+) -> String {
     let status = i.effective_status(now);
     let mut status_line = status_text(io, status);
     if status != i.status {
@@ -247,7 +252,7 @@ pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTi
         ));
     }
     let when = |t| {
-        if io.stdout_tty {
+        if io.stdout_tty() {
             time::local_with_relative(t, now)
         } else {
             time::rfc3339_or_dash(t)
