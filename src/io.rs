@@ -6,6 +6,10 @@
 //! a working pipeline fail. (Rust ignores SIGPIPE, so the closed pipe surfaces here as an
 //! EPIPE write error rather than killing the process.)
 //!
+//! Dependencies run one way: `io` → `output` (error rendering, `--jq`, [`printable`]) →
+//! `style`. Rendering learns about stdout through [`Screen`], implemented here, and never
+//! imports this module.
+//!
 //! `NETINVITE_FORCE_TTY=1` makes stdout count as a terminal (tables, relative times) so
 //! that tests can see what people see; prompts still need a real terminal on stdin.
 
@@ -17,6 +21,8 @@ use std::time::Duration;
 use crate::error::CliError;
 use crate::output::jq::{Jq, JqError};
 use crate::output::{printable, printable_lines};
+pub use crate::style::Style;
+use crate::style::{Screen, paint};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ColorChoice {
@@ -45,30 +51,6 @@ pub struct Io {
     pub no_input: bool,
     /// `--jq`: every JSON output goes through this filter on its way to stdout.
     pub jq: Option<Jq>,
-}
-
-/// ANSI styles used on terminals.
-#[derive(Clone, Copy)]
-pub enum Style {
-    Bold,
-    Dim,
-    Red,
-    Green,
-    Yellow,
-    Cyan,
-}
-
-impl Style {
-    fn code(self) -> &'static str {
-        match self {
-            Style::Bold => "1",
-            Style::Dim => "2",
-            Style::Red => "31",
-            Style::Green => "32",
-            Style::Yellow => "33",
-            Style::Cyan => "36",
-        }
-    }
 }
 
 impl Io {
@@ -258,6 +240,16 @@ impl Io {
     }
 }
 
+impl Screen for Io {
+    fn stdout_tty(&self) -> bool {
+        self.stdout_tty
+    }
+
+    fn color_stdout(&self) -> bool {
+        self.color_stdout
+    }
+}
+
 /// Where jq's `debug`, `stderr` and `halt_error` messages go: jaq hands them to the `log`
 /// crate, and only jaq's records (not those of the HTTP or TLS libraries) are printed.
 struct JqMessages;
@@ -357,14 +349,6 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.bar.finish_and_clear();
-    }
-}
-
-fn paint(on: bool, style: Style, text: &str) -> String {
-    if on {
-        format!("\x1b[{}m{text}\x1b[0m", style.code())
-    } else {
-        text.to_string()
     }
 }
 

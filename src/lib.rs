@@ -9,8 +9,11 @@
 //! `manual` is `netinvite help`, and `output::jq` is `--jq`.
 //!
 //! Dependencies run one way: `lib` (dispatch) → `cli` (clap's types) → `commands` →
-//! `context`, `api`, `auth`, `output`, `io`, `config`. Nothing below `cli` imports it; the
-//! global flags reach commands as a plain [`context::GlobalSettings`].
+//! `batch`, `context`, `api`, `auth`, `output`, `io`, `config`. Nothing below `cli`
+//! imports it; the global flags reach commands as a plain [`context::GlobalSettings`].
+//! `commands::create` and `batch` check invitation fields with `rules`, which imports
+//! neither. `io` → `output` → `style`: the gate renders errors and runs `--jq` with
+//! `output`, and rendering sees stdout through [`style::Screen`], never `io` itself.
 
 pub mod access;
 pub mod api;
@@ -31,7 +34,9 @@ pub mod io;
 pub mod manual;
 pub mod output;
 pub mod panic;
+pub mod rules;
 pub mod secret;
+pub mod style;
 
 use std::process::ExitCode;
 
@@ -206,11 +211,11 @@ fn clap_failure(e: clap::Error) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    /// The command line is known only to `cli.rs` and to the dispatch here: a module below
-    /// that imports it would make the dependency circular again.
-    #[test]
-    fn nothing_below_cli_imports_it() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file under `src/`, as (path relative to `src/`, text).
+    fn sources() -> Vec<(String, String)> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             for e in std::fs::read_dir(dir).unwrap().flatten() {
                 let p = e.path();
                 if p.is_dir() {
@@ -220,23 +225,98 @@ mod tests {
                 }
             }
         }
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = Vec::new();
         walk(&src, &mut files);
         assert!(files.len() > 20);
-        for f in files {
-            let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        files
+            .into_iter()
+            .map(|f| {
+                let rel = f
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                (rel, std::fs::read_to_string(&f).unwrap())
+            })
+            .collect()
+    }
+
+    /// Whether code in `text` (comments aside) names `crate::{module}` or a path inside it.
+    fn imports(text: &str, module: &str) -> bool {
+        let path = format!("crate::{module}");
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .any(|l| {
+                l.match_indices(&path).any(|(i, m)| {
+                    !l[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                })
+            })
+    }
+
+    /// The command line is known only to `cli.rs` and to the dispatch here: a module below
+    /// that imports it would make the dependency circular again.
+    #[test]
+    fn nothing_below_cli_imports_it() {
+        for (rel, text) in sources() {
             if rel == "lib.rs" || rel == "cli.rs" || rel == "main.rs" {
                 continue;
             }
-            let text = std::fs::read_to_string(&f).unwrap();
-            let imports = text.match_indices("crate::cli").any(|(i, m)| {
-                !text[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            });
             assert!(
-                !imports,
+                !imports(&text, "cli"),
                 "src/{rel} imports crate::cli; pass what it needs in instead"
             );
         }
+    }
+
+    /// The invitation field rules sit below both the single and the bulk command, and
+    /// below the terminal: importing any of those would bring a circle back.
+    #[test]
+    fn rules_import_nothing_above_them() {
+        let (_, text) = sources()
+            .into_iter()
+            .find(|(r, _)| r == "rules.rs")
+            .unwrap();
+        for module in ["cli", "commands", "batch", "io", "output", "context"] {
+            assert!(
+                !imports(&text, module),
+                "src/rules.rs imports crate::{module}; the rules must stay below it"
+            );
+        }
+    }
+
+    /// Styling sits below both `io` and `output` and needs nothing from the crate.
+    #[test]
+    fn style_imports_nothing_from_the_crate() {
+        let (_, text) = sources()
+            .into_iter()
+            .find(|(r, _)| r == "style.rs")
+            .unwrap();
+        for module in [
+            "cli", "commands", "batch", "io", "output", "error", "context",
+        ] {
+            assert!(
+                !imports(&text, module),
+                "src/style.rs imports crate::{module}; styling must stay below it"
+            );
+        }
+    }
+
+    /// `io` (the output gate) uses `output` (error rendering, `--jq`, escaping), so
+    /// rendering must not use the gate: it sees stdout through `style::Screen`.
+    #[test]
+    fn output_does_not_import_io() {
+        let mut checked = 0;
+        for (rel, text) in sources() {
+            if !rel.starts_with("output/") {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                !imports(&text, "io"),
+                "src/{rel} imports crate::io; take a `&dyn style::Screen` instead"
+            );
+        }
+        assert!(checked > 5);
     }
 }

@@ -311,7 +311,7 @@ pub fn network_list(data: &[u8]) {
     // Name lookups (`--network`) over whatever the server listed.
     if let Some(first) = list.first() {
         for q in [first.name.as_str(), "lab", "1"] {
-            match netinvite::commands::resolve_network(&list, q) {
+            match netinvite::rules::resolve_network(&list, q) {
                 Ok(n) => assert!(
                     n.name.trim() == q.trim()
                         || n.name.eq_ignore_ascii_case(q.trim())
@@ -596,7 +596,7 @@ fn printable_target(data: &[u8]) {
 }
 
 pub fn local_input(data: &[u8]) {
-    use netinvite::commands::create::{parse_expiry, parse_role, validate_email};
+    use netinvite::rules::{parse_expiry, parse_role, validate_email};
     let text = String::from_utf8_lossy(data);
     for line in text.lines().take(64) {
         match validate_email(line) {
@@ -618,7 +618,7 @@ pub fn local_input(data: &[u8]) {
 
 pub fn bulk_input(data: &[u8]) {
     use netinvite::batch::input::{self, Defaults, InputFormat};
-    use netinvite::commands::create::validate_email;
+    use netinvite::rules::validate_email;
     let text = String::from_utf8_lossy(data);
     // The CSV reader takes a lone CR as a line break too (files from old spreadsheets).
     let lines = text

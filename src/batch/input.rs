@@ -7,9 +7,8 @@
 
 use crate::api::models::Network;
 use crate::batch::csv;
-use crate::commands::create::{parse_expiry, parse_role, validate_email};
-use crate::commands::resolve_network;
 use crate::error::CliError;
+use crate::rules::{parse_expiry, parse_role, resolve_network, validate_email};
 
 /// The columns a row may have.
 pub const COLUMNS: [&str; 7] = [

@@ -10,8 +10,8 @@ use crate::auth::{self, oidc};
 use crate::config::AuthMode;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::io::Style;
 use crate::output::json::to_pretty;
+use crate::style::Style;
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {}

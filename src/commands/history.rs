@@ -160,7 +160,7 @@ pub async fn run(ctx: &mut Context, args: HistoryArgs) -> Result<(), CliError> {
     let email = args
         .email
         .as_deref()
-        .map(crate::commands::create::validate_email)
+        .map(crate::rules::validate_email)
         .transpose()?
         .map(|e| e.to_lowercase());
     let limit = args.limit.unwrap_or(if since.is_some() {

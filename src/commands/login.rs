@@ -17,9 +17,10 @@ use crate::auth::{self, TokenSet};
 use crate::config::{AuthMode, BearerKind, Storage, display_url, normalize_server};
 use crate::context::{Context, Selected};
 use crate::error::CliError;
-use crate::io::{Io, Spinner, Style};
+use crate::io::{Io, Spinner};
 use crate::output::json::to_pretty;
 use crate::secret::Secret;
+use crate::style::Style;
 
 #[derive(Debug, Args)]
 #[command(

@@ -12,13 +12,13 @@ use clap::{Args, Subcommand};
 use crate::access::{Caller, MEMBER_MANAGERS, Standing};
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, Member, MemberChange, Network, NewMember, status};
-use crate::commands::create::{parse_role, validate_email};
 use crate::commands::resolve_network;
 use crate::context::{Context, Session};
 use crate::error::{CliError, shell_word};
 use crate::output::json::to_pretty;
 use crate::output::members::{NetworkMember, render, sort};
 use crate::output::{self, Format};
+use crate::rules::{parse_role, validate_email};
 
 #[derive(Debug, Subcommand)]
 pub enum MembersCommand {

@@ -1,6 +1,7 @@
 //! One file per subcommand, plus the few lookups several of them share: invitation ids,
-//! invitation links, network names and "find invitations by id" (the server has no
-//! single-invitation endpoint; `lookup` picks the narrowest list requests).
+//! invitation links, a `--network` filter and "find invitations by id" (the server has no
+//! single-invitation endpoint; `lookup` picks the narrowest list requests). Resolving a
+//! network name is an invitation field rule and lives in `rules`, below bulk input too.
 //!
 //! Nothing here knows the command line as a whole: `cli` declares it from the argument
 //! structs defined here and `lib.rs` dispatches, so the dependency runs one way
@@ -26,9 +27,10 @@ pub mod revoke;
 pub mod show;
 pub mod wait;
 
-use crate::api::models::{Invitation, Network};
+use crate::api::models::Invitation;
 use crate::context::{Context, Session};
 use crate::error::CliError;
+pub use crate::rules::resolve_network;
 
 /// Parses an invitation id: a positive whole number.
 pub fn parse_id(input: &str) -> Result<i64, CliError> {
@@ -85,57 +87,6 @@ pub fn parse_link(input: &str) -> Result<(Option<String>, String), CliError> {
     Err(bad())
 }
 
-/// Resolves a network by exact name, then by a unique case-insensitive name, then by id
-/// (an all-digit argument is an id unless a network has that name).
-pub fn resolve_network<'a>(nets: &'a [Network], query: &str) -> Result<&'a Network, CliError> {
-    let q = query.trim();
-    if let Some(n) = nets.iter().find(|n| n.name == q) {
-        return Ok(n);
-    }
-    let ci: Vec<&Network> = nets
-        .iter()
-        .filter(|n| n.name.eq_ignore_ascii_case(q))
-        .collect();
-    match ci.len() {
-        1 => return Ok(ci[0]),
-        n if n > 1 => {
-            return Err(CliError::NetworkAmbiguous {
-                query: q.to_string(),
-                candidates: ci
-                    .iter()
-                    .map(|n| format!("{} (id {})", n.name, n.id))
-                    .collect(),
-            });
-        }
-        _ => {}
-    }
-    if let Ok(id) = q.parse::<i64>()
-        && let Some(n) = nets.iter().find(|n| n.id == id)
-    {
-        return Ok(n);
-    }
-    let visible = || {
-        nets.iter()
-            .map(|n| format!("{} (id {})", n.name, n.id))
-            .collect::<Vec<_>>()
-    };
-    // An id the caller cannot see: the server does not say whether it exists (api.md
-    // 7.9), so it is reported as an id, with the networks the caller can see.
-    if let Ok(id) = q.parse::<i64>() {
-        return Err(CliError::NetworkIdNotVisible {
-            id,
-            visible: visible(),
-        });
-    }
-    Err(CliError::NetworkNotFound {
-        query: q.to_string(),
-        candidates: nets
-            .iter()
-            .map(|n| format!("{} (id {})", n.name, n.id))
-            .collect(),
-    })
-}
-
 /// Finds invitations by id in the fewest, narrowest list requests (see [`lookup`]),
 /// inside `network_id` when given.
 pub async fn find_invitations(
@@ -181,20 +132,6 @@ pub async fn network_filter(
 mod tests {
     use super::*;
 
-    fn net(id: i64, name: &str) -> Network {
-        Network {
-            id,
-            name: name.into(),
-            subnet_cidr: None,
-            ca_cert_path: None,
-            created_at: None,
-            role: None,
-            can_manage_nodes: None,
-            can_invite_users: None,
-            can_manage_firewall: None,
-        }
-    }
-
     #[test]
     fn ids() {
         assert_eq!(parse_id("42").unwrap(), 42);
@@ -221,26 +158,5 @@ mod tests {
         assert_eq!(b.as_deref(), Some("http://h:8080/nebul"));
         assert!(parse_link("https://n.example.com/other/x").is_err());
         assert!(parse_link("not a token!").is_err());
-    }
-
-    #[test]
-    fn networks_by_name_then_case_then_id() {
-        let nets = vec![net(1, "lab"), net(2, "Office"), net(3, "7"), net(4, "LAB")];
-        assert_eq!(resolve_network(&nets, "lab").unwrap().id, 1);
-        assert_eq!(resolve_network(&nets, "office").unwrap().id, 2);
-        assert_eq!(resolve_network(&nets, "7").unwrap().id, 3);
-        assert_eq!(resolve_network(&nets, "2").unwrap().id, 2);
-        assert!(matches!(
-            resolve_network(&nets, "Lab"),
-            Err(CliError::NetworkAmbiguous { .. })
-        ));
-        assert!(matches!(
-            resolve_network(&nets, "nope"),
-            Err(CliError::NetworkNotFound { .. })
-        ));
-        assert!(matches!(
-            resolve_network(&nets, "99"),
-            Err(CliError::NetworkIdNotVisible { id: 99, .. })
-        ));
     }
 }

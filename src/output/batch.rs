@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::json::InvitationJson;
 use super::{link, new_table, tsv_field};
 use crate::api::models::Invitation;
-use crate::io::{Io, Style};
+use crate::style::{Screen, Style};
 
 /// What became of one item.
 #[derive(Debug, Clone)]
@@ -103,7 +103,7 @@ fn style(status: &str) -> Option<Style> {
 
 /// A table for people (terminal) or tab-separated rows (`line status email network id
 /// link reason`) for pipes.
-pub fn table(io: &Io, items: &[ItemResult], public_base: &str, with_line: bool) -> String {
+pub fn table(io: &dyn Screen, items: &[ItemResult], public_base: &str, with_line: bool) -> String {
     let detail = |it: &ItemResult| -> String {
         let mut parts = Vec::new();
         if let Some(i) = &it.invitation {
@@ -117,7 +117,7 @@ pub fn table(io: &Io, items: &[ItemResult], public_base: &str, with_line: bool) 
         }
         parts.join("  ")
     };
-    if !io.stdout_tty {
+    if !io.stdout_tty() {
         let mut out = String::new();
         for it in items {
             let fields = [

@@ -5,7 +5,7 @@
 
 use super::printable_lines;
 use crate::error::CliError;
-use crate::io::Style;
+use crate::style::Style;
 
 /// `error: …`, one indented line per detail, then `hint: …`; `paint` colours the labels.
 pub fn error_human(e: &CliError, paint: &dyn Fn(Style, &str) -> String) -> String {

@@ -15,11 +15,11 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Format, csv_field, email_status_text, link, permissions_text, status_style, time};
 use crate::api::list_rows::{Held, Row, Wire, WireText, wire_time};
-use crate::io::{Io, Style};
+use crate::style::{Screen, Style};
 
 /// Writes `rows` in `format` to `w`.
 pub fn write(
-    io: &Io,
+    io: &dyn Screen,
     rows: &[&Row<'_>],
     format: Format,
     public_base: &str,
@@ -29,7 +29,7 @@ pub fn write(
     match format {
         Format::Json => {
             // Indented for people; compact when piped (scripts and jq do not need it).
-            let pretty = io.stdout_tty;
+            let pretty = io.stdout_tty();
             let mut buf = Vec::with_capacity(1024);
             w.write_all(b"[")?;
             for (i, r) in rows.iter().enumerate() {
@@ -421,7 +421,7 @@ fn fit(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
 }
 
 fn table(
-    io: &Io,
+    io: &dyn Screen,
     rows: &[&Row<'_>],
     now: DateTime<Utc>,
     w: &mut dyn std::io::Write,
@@ -614,15 +614,25 @@ mod tests {
         ] {
             let mut out = Vec::new();
             let mut w = std::io::Cursor::new(&mut out);
-            // The layout follows the terminal flag of the output gate.
-            let mut io = crate::io::Io::new(
-                crate::io::ColorChoice::Never,
-                crate::io::Verbosity::Normal,
-                true,
-                true,
-            );
-            io.stdout_tty = pretty;
-            write(&io, &refs, Format::Json, "https://h/", now, &mut w).unwrap();
+            // The layout follows whether stdout is a terminal.
+            struct Piped(bool);
+            impl Screen for Piped {
+                fn stdout_tty(&self) -> bool {
+                    self.0
+                }
+                fn color_stdout(&self) -> bool {
+                    false
+                }
+            }
+            write(
+                &Piped(pretty),
+                &refs,
+                Format::Json,
+                "https://h/",
+                now,
+                &mut w,
+            )
+            .unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), format!("{expected}\n"));
         }
         let mut out = Vec::new();

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 
 use crate::api::models::{Invitation, Network};
-use crate::io::{Io, Style};
+use crate::style::{Screen, Style};
 
 /// Output formats of listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -99,19 +99,19 @@ fn status_style(status: &str) -> Option<Style> {
     }
 }
 
-fn new_table(io: &Io, headers: &[&str]) -> Table {
+fn new_table(io: &dyn Screen, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(headers.iter().map(|h| {
             let c = Cell::new(h);
-            if io.color_stdout {
+            if io.color_stdout() {
                 c.add_attribute(comfy_table::Attribute::Bold)
             } else {
                 c
             }
         }));
-    if io.color_stdout {
+    if io.color_stdout() {
         t.enforce_styling();
     }
     if let Some((w, _)) = terminal_width() {
@@ -167,7 +167,7 @@ impl<'a> From<&'a str> for Field<'a> {
 }
 
 /// The effective status, painted on a terminal; an unknown stored status is server text.
-fn status_text(io: &Io, status: &str) -> String {
+fn status_text(io: &dyn Screen, status: &str) -> String {
     let status = printable(status);
     match status_style(&status) {
         Some(s) => io.paint_out(s, &status),
@@ -202,7 +202,7 @@ fn your_permissions(n: &Network) -> String {
 }
 
 /// Renders the network list in `format`.
-pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -> String {
+pub fn networks(io: &dyn Screen, list: &[Network], format: Format, now: DateTime<Utc>) -> String {
     match format {
         Format::Json => {
             json::to_pretty(&list.iter().map(json::NetworkJson::new).collect::<Vec<_>>())
@@ -245,9 +245,9 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
                         "can_invite_users",
                         "can_manage_firewall",
                     ]
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
                 );
             }
             for n in list {
@@ -258,9 +258,15 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
                     n.role.clone().unwrap_or_default(),
                     time::rfc3339_or_empty(n.created_at),
                     // Appended, so that scripts reading the first five columns keep working.
-                    n.can_manage_nodes.map(|b| b.to_string()).unwrap_or_default(),
-                    n.can_invite_users.map(|b| b.to_string()).unwrap_or_default(),
-                    n.can_manage_firewall.map(|b| b.to_string()).unwrap_or_default(),
+                    n.can_manage_nodes
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                    n.can_invite_users
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                    n.can_manage_firewall
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
                 ]);
             }
             if format == Format::Csv {
@@ -273,7 +279,12 @@ pub fn networks(io: &Io, list: &[Network], format: Format, now: DateTime<Utc>) -
 }
 
 /// One invitation, every field, as `key: value` lines for people.
-pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTime<Utc>) -> String {
+pub fn invitation_detail(
+    io: &dyn Screen,
+    i: &Invitation,
+    public_base: &str,
+    now: DateTime<Utc>,
+) -> String {
     let status = i.effective_status(now);
     let mut status_line = status_text(io, status);
     if status != i.status {
@@ -283,7 +294,7 @@ pub fn invitation_detail(io: &Io, i: &Invitation, public_base: &str, now: DateTi
         ));
     }
     let when = |t| {
-        if io.stdout_tty {
+        if io.stdout_tty() {
             time::local_with_relative(t, now)
         } else {
             time::rfc3339_or_dash(t)
