@@ -384,6 +384,74 @@ fn dry_run_sends_no_write() {
     assert_eq!(server_list(&w).len(), 1);
 }
 
+/// Excel in a German locale writes `;` between fields, with a BOM and CRLF line ends;
+/// other tools write tabs. The header line says which.
+#[test]
+fn semicolon_and_tab_files_read_like_comma_files() {
+    let w = World::signed_in();
+    let excel = file(
+        &w,
+        "team.csv",
+        "\u{feff}email;network;role;expires_in\r\n\
+         ana@example.com;lab;owner;14d\r\n\
+         \"bob@example.com\";office;;\r\n\
+         \r\n\
+         carl@example.com;;member;7\r\n",
+    );
+    let tabs = file(
+        &w,
+        "team.tsv",
+        "email\tnetwork\trole\nana@example.com\tlab\towner\n\"bob@example.com\"\toffice\t\n\ncarl@example.com\t\tmember\n",
+    );
+    w.server.clear_requests();
+    for path in [&excel, &tabs] {
+        let out = w
+            .run(&[
+                "create",
+                "--from-file",
+                path,
+                "--network",
+                "lab",
+                "--dry-run",
+                "--json",
+            ])
+            .ok();
+        let rows: Vec<(u64, String, String)> = lines(&out)
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].as_u64().unwrap(),
+                    r["email"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let would = |line, email: &str| (line, email.to_string(), "would_create".to_string());
+        assert_eq!(
+            rows,
+            vec![
+                would(2, "ana@example.com"),
+                would(3, "bob@example.com"),
+                would(5, "carl@example.com"),
+            ],
+            "{path}"
+        );
+    }
+    assert!(w.server.requests().iter().all(|r| r.method == "GET"));
+
+    // Problems in a `;` file name their line and column as in a comma file.
+    let bad = file(
+        &w,
+        "bad.csv",
+        "\u{feff}email;role\r\nana@example.com;boss\r\n\"b@example.com\";member;x\r\n",
+    );
+    w.run(&["create", "--from-file", &bad, "--network", "lab"])
+        .code(2)
+        .stderr_has("line 2, column role: unknown role \"boss\"")
+        .stderr_has("line 3");
+    assert_eq!(count(&w, "POST", "/api/invitations"), 0);
+}
+
 #[test]
 fn a_lost_answer_is_looked_up_not_sent_again() {
     let w = World::new();
