@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Format, add_row, csv_field, json, new_table, rows_to_text, time, tsv_field};
-use crate::io::Io;
+use crate::style::Screen;
 
 /// One event: its JSON form and the fields the table shows.
 pub struct Row<'a> {
@@ -39,7 +39,7 @@ fn subject(r: &Row<'_>) -> String {
     }
 }
 
-pub fn render(io: &Io, rows: &[Row<'_>], format: Format, now: DateTime<Utc>) -> String {
+pub fn render(io: &dyn Screen, rows: &[Row<'_>], format: Format, now: DateTime<Utc>) -> String {
     match format {
         Format::Json => {
             json::to_pretty(&rows.iter().map(|r| r.json.to_value()).collect::<Vec<_>>())

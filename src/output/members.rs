@@ -8,7 +8,7 @@ use super::{
     Format, add_row, csv_field, json, new_table, permissions_text, rows_to_text, time, tsv_field,
 };
 use crate::api::models::Member;
-use crate::io::Io;
+use crate::style::Screen;
 
 /// A member together with the network it belongs to.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ pub fn sort(list: &mut [NetworkMember]) {
 /// Renders members in `format`; `with_network` adds the network column (several
 /// networks at once).
 pub fn render(
-    io: &Io,
+    io: &dyn Screen,
     list: &[NetworkMember],
     format: Format,
     with_network: bool,
