@@ -20,4 +20,5 @@ mod manage;
 mod oidc;
 mod secrets;
 mod state;
+mod team;
 mod tls;

@@ -103,30 +103,63 @@ fn embedded_device_login(w: &World) -> Run {
 }
 
 /// Device flow through the real issuer; the test confirms the code like a person would.
-fn device_login(w: &World, idp: &Idp, extra: &[&str]) -> Run {
-    let url = w.url();
-    let mut args = vec!["login", "--server", url.as_str(), "--device"];
-    args.extend_from_slice(extra);
-    let mut child = spawn(w, &args, &[]);
-    let rx = stderr_lines(&mut child);
-    let mut seen = String::new();
-    let line = wait_line(&rx, &mut seen, "user_code=");
-    let code = line
-        .split("user_code=")
-        .nth(1)
-        .unwrap()
-        .split(|c: char| c.is_whitespace())
-        .next()
-        .unwrap()
-        .to_string();
-    let code = url::form_urlencoded::parse(format!("c={code}").as_bytes())
-        .next()
-        .unwrap()
-        .1
-        .into_owned();
-    // A denied or expired request ends on another page; netinvite's answer is what counts.
-    let _ = Browser::default().confirm_device_code(&idp.issuer, &code);
-    finish(child, seen, rx)
+pub(crate) fn device_login(w: &World, idp: &Idp, extra: &[&str]) -> Run {
+    let pending = PendingDeviceLogin::start(w, extra);
+    pending.confirm(idp);
+    pending.finish()
+}
+
+/// A `netinvite login --device` waiting for its user code to be confirmed. Several can
+/// wait at once, so that their polling intervals overlap (see `team.rs`).
+pub(crate) struct PendingDeviceLogin {
+    child: Child,
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: String,
+    user_code: String,
+}
+
+impl PendingDeviceLogin {
+    /// Starts the login and waits until it shows its user code.
+    pub(crate) fn start(w: &World, extra: &[&str]) -> Self {
+        let url = w.url();
+        let mut args = vec!["login", "--server", url.as_str(), "--device"];
+        args.extend_from_slice(extra);
+        let mut child = spawn(w, &args, &[]);
+        let rx = stderr_lines(&mut child);
+        let mut seen = String::new();
+        let line = wait_line(&rx, &mut seen, "user_code=");
+        let code = line
+            .split("user_code=")
+            .nth(1)
+            .unwrap()
+            .split(|c: char| c.is_whitespace())
+            .next()
+            .unwrap()
+            .to_string();
+        let user_code = url::form_urlencoded::parse(format!("c={code}").as_bytes())
+            .next()
+            .unwrap()
+            .1
+            .into_owned();
+        PendingDeviceLogin {
+            child,
+            rx,
+            seen,
+            user_code,
+        }
+    }
+
+    /// Confirms the code at the issuer, as the person would in a browser.
+    pub(crate) fn confirm(&self, idp: &Idp) {
+        // A denied or expired request ends on another page; netinvite's answer is what
+        // counts.
+        let _ = Browser::default().confirm_device_code(&idp.issuer, &self.user_code);
+    }
+
+    /// Waits for the login to end.
+    pub(crate) fn finish(self) -> Run {
+        finish(self.child, self.seen, self.rx)
+    }
 }
 
 #[test]

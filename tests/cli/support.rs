@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use netinvite_standin::chrono;
@@ -96,9 +97,11 @@ impl Run {
     }
 }
 
-/// One test's world: a server and a config directory.
+/// One test's world: a server and a config directory (HOME, hence cache, of its own).
+/// Several worlds may share one server: each is then one person's sign-in
+/// (see `team.rs`).
 pub struct World {
-    pub server: StandIn,
+    pub server: Arc<StandIn>,
     pub home: tempfile::TempDir,
     pub extra_env: Vec<(String, String)>,
 }
@@ -122,7 +125,12 @@ impl World {
 
     pub fn with(opts: Options) -> Self {
         require_test_env();
-        let server = StandIn::start_with(opts);
+        Self::sharing(Arc::new(StandIn::start_with(opts)))
+    }
+
+    /// A world of its own (fresh HOME and config directory) on an existing server.
+    pub fn sharing(server: Arc<StandIn>) -> Self {
+        require_test_env();
         let home = tempfile::tempdir().expect("temp dir");
         Self {
             server,

@@ -11,8 +11,18 @@
 //   IDP_PORT          port to listen on (default 0 = any free port)
 //   IDP_KID           kid of the RS256 signing key (default netinvite-test-1)
 //   IDP_AUTO_LOGIN    account logged in by the auto-approve handler (default alice)
-//   IDP_EMAIL         email claim (default <sub>@netinvite.test)
-//   IDP_SYSTEM_ROLE   system_role claim (default system-admin)
+//   IDP_ACCOUNT_FILE  file holding the account to log in; read (and trimmed) at
+//                     EACH interaction, so one issuer signs in several people in
+//                     turn: write `bob`, run a flow, write `dave`, ... Missing or
+//                     empty: IDP_AUTO_LOGIN.
+//   IDP_ADMINS        comma-separated subs that get system_role system-admin;
+//                     when set, everyone else gets `user`
+//   IDP_EMAIL         email claim (default <sub>@netinvite.test); with
+//                     IDP_ACCOUNT_FILE or IDP_ADMINS it is always <sub>@example.com,
+//                     a domain the backend's email validation accepts (it refuses
+//                     special-use ones such as .test in invitations)
+//   IDP_SYSTEM_ROLE   system_role claim for everyone when IDP_ADMINS is unset
+//                     (default system-admin)
 //   IDP_ACCESS_TTL    access token lifetime, seconds (default 300)
 //   IDP_ID_TTL        ID token lifetime, seconds (default 300)
 //   IDP_REFRESH_TTL   refresh token lifetime, seconds (default 86400)
@@ -57,6 +67,13 @@ const PORT = envInt('IDP_PORT', 0);
 const KID = envStr('IDP_KID', 'netinvite-test-1');
 const AUTO_LOGIN = envStr('IDP_AUTO_LOGIN', 'alice');
 const SYSTEM_ROLE = envStr('IDP_SYSTEM_ROLE', 'system-admin');
+const ACCOUNT_FILE = envStr('IDP_ACCOUNT_FILE', '');
+const ADMINS_RAW = envStr('IDP_ADMINS', '');
+const ADMINS = ADMINS_RAW === ''
+  ? null
+  : new Set(ADMINS_RAW.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+// Several people: every account gets its own address on a real-looking domain.
+const PER_PERSON = ACCOUNT_FILE !== '' || ADMINS !== null;
 const ACCESS_TTL = envInt('IDP_ACCESS_TTL', 300);
 const ID_TTL = envInt('IDP_ID_TTL', 300);
 const REFRESH_TTL = envInt('IDP_REFRESH_TTL', 86400);
@@ -157,17 +174,31 @@ const provider = new Provider(ISSUER, {
       async claims() {
         return {
           sub,
-          email: envStr('IDP_EMAIL', `${sub}@netinvite.test`),
+          email: PER_PERSON ? `${sub}@example.com` : envStr('IDP_EMAIL', `${sub}@netinvite.test`),
           email_verified: true,
-          system_role: SYSTEM_ROLE,
+          system_role: ADMINS ? (ADMINS.has(sub) ? 'system-admin' : 'user') : SYSTEM_ROLE,
         };
       },
     };
   },
 });
 
-// ---- Auto-approve: GET /interaction/:uid logs in IDP_AUTO_LOGIN and grants the
-// requested OIDC scopes in one step (or denies, for the deny client).
+// The account to sign in now: IDP_ACCOUNT_FILE's content, trimmed, else IDP_AUTO_LOGIN.
+function currentAccount() {
+  if (ACCOUNT_FILE !== '') {
+    try {
+      const name = fs.readFileSync(ACCOUNT_FILE, 'utf8').trim();
+      if (name !== '') return name;
+    } catch (err) {
+      process.stderr.write(`idp: cannot read IDP_ACCOUNT_FILE (${err.code}); signing in ${AUTO_LOGIN}\n`);
+    }
+  }
+  return AUTO_LOGIN;
+}
+
+// ---- Auto-approve: GET /interaction/:uid logs in the current account (see
+// currentAccount) and grants the requested OIDC scopes in one step (or denies,
+// for the deny client).
 const INTERACTION = /^\/interaction\/([^/]+)\/?$/;
 provider.use(async (ctx, next) => {
   if (ctx.method !== 'GET' || !INTERACTION.test(ctx.path)) {
@@ -179,7 +210,9 @@ provider.use(async (ctx, next) => {
   if (params.client_id === DENY_CLIENT) {
     result = { error: 'access_denied', error_description: 'The user denied the request' };
   } else {
-    const accountId = AUTO_LOGIN;
+    const accountId = currentAccount();
+    // A grant found through the session may belong to whoever signed in
+    // before: only reuse one of this account.
     let grant;
     if (details.grantId) grant = await provider.Grant.find(details.grantId);
     if (!grant || grant.accountId !== accountId) {

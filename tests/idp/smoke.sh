@@ -7,7 +7,8 @@
 # /.well-known/jwks.json (public key only, with the kid), the device flow, the
 # authorization code flow with PKCE and a loopback redirect, one refresh (with
 # rotation), the ID token header kid and claims, access_denied for the
-# netinvite-deny client in both flows, and IDP_ID_TTL=5 => exp-iat = 5.
+# netinvite-deny client in both flows, IDP_ID_TTL=5 => exp-iat = 5, and several
+# people in turn through IDP_ACCOUNT_FILE with IDP_ADMINS.
 # Needs node, curl, openssl and tests/idp/node_modules (npm ci).
 # shellcheck disable=SC2016  # bash -c '...' "$arg" is intended
 set -euo pipefail
@@ -158,6 +159,23 @@ echo "     claims: $tclaims"
 check "IDP_ID_TTL=5 gives exp-iat=5" node -e 'const c=JSON.parse(process.argv[1]);process.exit(c.exp-c.iat===5?0:1)' "$tclaims"
 check "IDP_ACCESS_TTL=4 gives expires_in 4" test "$(jget expires_in <<<"$ttok")" = 4
 check "IDP_KID / IDP_AUTO_LOGIN / IDP_SYSTEM_ROLE honoured" node -e 'const c=JSON.parse(process.argv[1]);process.exit(c.sub==="bob"&&c.system_role==="user"&&JSON.parse(Buffer.from(process.argv[2].split(".")[0],"base64url")).kid==="other-kid"?0:1)' "$tclaims" "$(jget id_token <<<"$ttok")"
+
+echo "== several people: IDP_ACCOUNT_FILE, IDP_ADMINS=alice"
+printf '  bob\n' >"$work/account"
+start_idp team IDP_ACCOUNT_FILE="$work/account" IDP_ADMINS=alice
+btok=$(device_flow netinvite teambob)
+bclaims=$(jwt_part "$(jget id_token <<<"$btok")" 1)
+echo "     bob: $bclaims"
+check "account file (trimmed): bob, user, bob@example.com" node -e 'const c=JSON.parse(process.argv[1]);process.exit(c.sub==="bob"&&c.system_role==="user"&&c.email==="bob@example.com"?0:1)' "$bclaims"
+echo alice >"$work/account"
+atok=$(device_flow netinvite teamalice)
+aclaims=$(jwt_part "$(jget id_token <<<"$atok")" 1)
+check "account file re-read: alice, system-admin, alice@example.com" node -e 'const c=JSON.parse(process.argv[1]);process.exit(c.sub==="alice"&&c.system_role==="system-admin"&&c.email==="alice@example.com"?0:1)' "$aclaims"
+bref=$(curl -s -X POST "$ISS/token" -d grant_type=refresh_token -d client_id=netinvite -d "refresh_token=$(jget refresh_token <<<"$btok")")
+check "bob's refresh stays bob's" test "$(jwt_part "$(jget id_token <<<"$bref")" 1 | jget sub)" = bob
+rm "$work/account"
+ftok=$(device_flow netinvite teamfallback)
+check "no account file: IDP_AUTO_LOGIN (alice)" test "$(jwt_part "$(jget id_token <<<"$ftok")" 1 | jget sub)" = alice
 
 echo "== SIGTERM stops the issuer at once"
 t0=$(date +%s%N)

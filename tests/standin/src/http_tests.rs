@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use serde_json::{Value, json};
 
-use crate::{Fault, FaultKind, InvitationSeed, Options, Smtp, StandIn, When};
+use crate::{Fault, FaultKind, InvitationSeed, MemberFlags, Options, Smtp, StandIn, When};
 
 pub(crate) struct Resp {
     pub status: u16,
@@ -1396,4 +1396,559 @@ fn a_trickled_answer_arrives_byte_by_byte() {
         started.elapsed()
     );
     assert_eq!(r.json(), json!({"status": "healthy"}));
+}
+
+/// A team on one network: alice (system admin, no membership), owen (owner),
+/// bob (member who may invite), dave (plain member); tokens for each.
+struct Team {
+    server: StandIn,
+    net: i64,
+    ids: std::collections::HashMap<&'static str, i64>,
+}
+
+impl Team {
+    fn new() -> Team {
+        let server = StandIn::start();
+        let alice = server.add_user("alice", Some("alice@example.com"), "system-admin");
+        let net =
+            server.add_network_owned_by("team", "10.9.0.0/16", "owen", Some("owen@example.com"));
+        let bob = server.add_member(
+            net,
+            "bob",
+            Some("bob@example.com"),
+            "member",
+            MemberFlags {
+                can_invite_users: true,
+                ..MemberFlags::default()
+            },
+        );
+        let dave = server.add_member(
+            net,
+            "dave",
+            Some("dave@example.com"),
+            "member",
+            MemberFlags::default(),
+        );
+        let owen = server.user_id("owen").expect("owen");
+        let ids = [
+            ("alice", alice),
+            ("owen", owen),
+            ("bob", bob),
+            ("dave", dave),
+        ]
+        .into();
+        Team { server, net, ids }
+    }
+
+    fn token(&self, who: &str) -> String {
+        let role = if who == "alice" {
+            "system-admin"
+        } else {
+            "user"
+        };
+        self.server
+            .mint_token(who, Some(&format!("{who}@example.com")), Some(role), 3600)
+    }
+
+    fn call(&self, who: &str, method: &str, target: &str, body: Option<&str>) -> Resp {
+        call(&self.server, method, target, Some(&self.token(who)), body)
+    }
+}
+
+#[test]
+fn members_list_and_who_may_see_them() {
+    let t = Team::new();
+    let path = format!("/api/networks/{}/users", t.net);
+    let r = t.call("owen", "GET", &path, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Fields in the backend's order.
+    assert!(r.text().starts_with(r#"[{"user_id":"#));
+    assert!(r.text().contains(r#""can_manage_firewall":true,"invited_by_user_id":null,"invited_by_email":null,"created_at":""#));
+    let rows = r.json();
+    let subs: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["email"].as_str().unwrap())
+        .collect();
+    // Insertion order, not sorted by anything a client could rely on.
+    assert_eq!(
+        subs,
+        ["owen@example.com", "bob@example.com", "dave@example.com"]
+    );
+    let owen = &rows[0];
+    assert_eq!(owen["role"], "owner");
+    assert_eq!(owen["invited_by_user_id"], Value::Null);
+    assert_eq!(owen["invited_by_email"], Value::Null);
+    assert_eq!(rows[1]["can_invite_users"], true);
+    assert_eq!(t.call("alice", "GET", &path, None).status, 200);
+    for who in ["bob", "dave"] {
+        let r = t.call(who, "GET", &path, None);
+        assert_eq!(
+            (r.status, detail(&r)),
+            (403, json!("Only network owners can view network users"))
+        );
+    }
+    // The network is looked up before the permission, for everyone.
+    for who in ["alice", "dave"] {
+        let r = t.call(who, "GET", "/api/networks/99/users", None);
+        assert_eq!((r.status, detail(&r)), (404, json!("Network not found")));
+    }
+    // No user record: 403 before anything else.
+    let ghost = t
+        .server
+        .mint_token("ghost", None, Some("system-admin"), 3600);
+    let r = call(&t.server, "GET", &path, Some(&ghost), None);
+    assert_eq!((r.status, detail(&r)), (403, json!("User not found")));
+    assert_eq!(call(&t.server, "GET", &path, None, None).status, 401);
+    let r = t.call("owen", "GET", "/api/networks/x/users", None);
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["detail"][0]["loc"], json!(["path", "network_id"]));
+    assert!(t.server.audit().is_empty(), "reads write no audit entries");
+}
+
+#[test]
+fn adding_members() {
+    let t = Team::new();
+    let erin = t.server.add_user("erin", Some("erin@example.com"), "user");
+    let path = format!("/api/networks/{}/users", t.net);
+    let add = |who: &str, body: &str| t.call(who, "POST", &path, Some(body));
+    let r = add("owen", &format!(r#"{{"user_id":{erin},"role":"admin"}}"#));
+    assert_eq!(
+        (r.status, detail(&r)),
+        (400, json!("Invalid role. Must be: owner or member"))
+    );
+    let r = t.call(
+        "owen",
+        "POST",
+        "/api/networks/99/users",
+        Some(&format!(r#"{{"user_id":{erin}}}"#)),
+    );
+    assert_eq!((r.status, detail(&r)), (404, json!("Network not found")));
+    let r = add("dave", &format!(r#"{{"user_id":{erin}}}"#));
+    assert_eq!(
+        (r.status, detail(&r)),
+        (
+            403,
+            json!("You don't have permission to add users to this network")
+        )
+    );
+    let r = add("owen", r#"{"user_id":999}"#);
+    assert_eq!(
+        (r.status, detail(&r)),
+        (404, json!("Target user not found"))
+    );
+    let r = add("owen", &format!(r#"{{"user_id":{}}}"#, t.ids["dave"]));
+    assert_eq!(
+        (r.status, detail(&r)),
+        (400, json!("User is already a member of this network"))
+    );
+    let r = add("owen", r#"{"role":"member"}"#);
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["detail"][0]["type"], "missing");
+    assert!(t.server.audit().is_empty(), "refusals leave no entry");
+    // bob may add (can_invite_users), even as owner; defaults: member, no flags.
+    let r = add("bob", &format!(r#"{{"user_id":{erin}}}"#));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let m = r.json();
+    assert_eq!(
+        (
+            &m["user_id"],
+            &m["email"],
+            &m["role"],
+            &m["can_manage_nodes"],
+            &m["can_invite_users"],
+            &m["can_manage_firewall"],
+            &m["invited_by_user_id"],
+            &m["invited_by_email"]
+        ),
+        (
+            &json!(erin),
+            &json!("erin@example.com"),
+            &json!("member"),
+            &json!(false),
+            &json!(false),
+            &json!(false),
+            &json!(t.ids["bob"]),
+            &json!("bob@example.com")
+        )
+    );
+    let entry = &t.server.audit()[0];
+    assert_eq!(entry["action"], "network_permission_added");
+    assert_eq!(entry["resource_type"], "network");
+    assert_eq!(entry["resource_id"], t.net);
+    assert_eq!(entry["details"], format!("{{\"target_user_id\": {erin}}}"));
+    assert_eq!(entry["actor_identifier"], "bob@example.com");
+    assert_eq!(entry["actor_user_id"], t.ids["bob"]);
+    assert_eq!(entry["result"], "success");
+    assert_eq!(entry["client_ip"], "127.0.0.1");
+    // The members list now has erin last.
+    assert_eq!(t.server.members(t.net).last().unwrap()["user_id"], erin);
+}
+
+#[test]
+fn updating_and_removing_members() {
+    let t = Team::new();
+    let member = |id: i64| format!("/api/networks/{}/users/{id}", t.net);
+    let (owen, bob, dave) = (t.ids["owen"], t.ids["bob"], t.ids["dave"]);
+    // `{}` is a no-op that still answers the member (and is logged).
+    let r = t.call("owen", "PATCH", &member(dave), Some("{}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["role"], "member");
+    assert_eq!(r.json()["invited_by_user_id"], Value::Null);
+    let r = t.call("owen", "PATCH", &member(dave), Some(r#"{"role":"Owner"}"#));
+    assert_eq!(
+        (r.status, detail(&r)),
+        (400, json!("Invalid role. Must be: owner or member"))
+    );
+    let r = t.call(
+        "bob",
+        "PATCH",
+        &member(dave),
+        Some(r#"{"can_manage_nodes":true}"#),
+    );
+    assert_eq!(
+        (r.status, detail(&r)),
+        (
+            403,
+            json!("Only network owners can update user permissions")
+        )
+    );
+    let r = t.call("owen", "PATCH", &member(999), Some("{}"));
+    assert_eq!(
+        (r.status, detail(&r)),
+        (404, json!("User is not a member of this network"))
+    );
+    // Demoting the only owner is refused; a flag change on them is not.
+    let r = t.call("owen", "PATCH", &member(owen), Some(r#"{"role":"member"}"#));
+    assert_eq!(
+        (r.status, detail(&r)),
+        (400, json!("Cannot remove the last owner from a network"))
+    );
+    let r = t.call(
+        "alice",
+        "PATCH",
+        &member(owen),
+        Some(r#"{"can_manage_firewall":false}"#),
+    );
+    assert_eq!(
+        (r.status, r.json()["can_manage_firewall"].clone()),
+        (200, json!(false))
+    );
+    let r = t.call(
+        "owen",
+        "PATCH",
+        &member(dave),
+        Some(r#"{"can_manage_nodes":"yes","role":null}"#),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (
+            r.json()["can_manage_nodes"].clone(),
+            r.json()["role"].clone()
+        ),
+        (json!(true), json!("member"))
+    );
+    let r = t.call(
+        "owen",
+        "PATCH",
+        &member(dave),
+        Some(r#"{"can_manage_nodes":5}"#),
+    );
+    assert_eq!(r.status, 422);
+    // Removing.
+    let r = t.call("dave", "DELETE", &member(bob), None);
+    assert_eq!(
+        (r.status, detail(&r)),
+        (
+            403,
+            json!("Only network owners can remove users from the network")
+        )
+    );
+    let r = t.call("owen", "DELETE", &member(owen), None);
+    assert_eq!(
+        (r.status, detail(&r)),
+        (400, json!("Cannot remove the last owner from a network"))
+    );
+    let r = t.call("owen", "DELETE", "/api/networks/99/users/1", None);
+    assert_eq!((r.status, detail(&r)), (404, json!("Network not found")));
+    let r = t.call("owen", "DELETE", &member(dave), None);
+    assert_eq!((r.status, r.body.len()), (204, 0));
+    for _ in 0..2 {
+        let r = t.call("owen", "DELETE", &member(dave), None);
+        assert_eq!(
+            (r.status, detail(&r)),
+            (404, json!("User is not a member of this network"))
+        );
+    }
+    // With a second owner, the first can step down.
+    let r = t.call("owen", "PATCH", &member(bob), Some(r#"{"role":"owner"}"#));
+    assert_eq!(r.status, 200);
+    let r = t.call("owen", "PATCH", &member(owen), Some(r#"{"role":"member"}"#));
+    assert_eq!(r.status, 200);
+    let actions: Vec<String> = t
+        .server
+        .audit()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "network_permission_updated",
+            "network_permission_updated",
+            "network_permission_removed",
+            "network_permission_updated",
+            "network_permission_updated",
+            "network_permission_updated",
+        ]
+    );
+    assert_eq!(t.server.writes().len(), 16);
+    assert!(t.server.writes().iter().all(|w| w.method != "GET"));
+}
+
+#[test]
+fn users_for_system_admins_only() {
+    let t = Team::new();
+    for who in ["owen", "bob"] {
+        for path in ["/api/users", "/api/users/1"] {
+            let r = t.call(who, "GET", path, None);
+            assert_eq!(
+                (r.status, detail(&r)),
+                (403, json!("System administrator access required"))
+            );
+        }
+    }
+    let r = t.call("alice", "GET", "/api/users", None);
+    assert_eq!(r.status, 200);
+    assert!(r.text().starts_with(r#"[{"id":4,"oidc_sub":"dave","email":"dave@example.com","system_role":"user","created_at":""#), "{}", r.text());
+    let users = r.json();
+    let subs: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["oidc_sub"].as_str().unwrap())
+        .collect();
+    assert_eq!(subs, ["dave", "bob", "owen", "alice"], "newest first");
+    assert_eq!(users[0]["network_count"], 1);
+    assert_eq!(users[3]["network_count"], 0);
+    assert_eq!(users[3]["system_role"], "system-admin");
+    let r = t.call(
+        "alice",
+        "GET",
+        &format!("/api/users/{}", t.ids["bob"]),
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["networks"],
+        json!([{"id": t.net, "name": "team", "role": "member", "can_manage_nodes": false, "can_invite_users": true, "can_manage_firewall": false}])
+    );
+    let r = t.call("alice", "GET", "/api/users/999", None);
+    assert_eq!((r.status, detail(&r)), (404, json!("User not found")));
+}
+
+#[test]
+fn audit_log_entries_and_filters() {
+    let t = Team::new();
+    let admin = t.token("alice");
+    // Invitation life cycle by bob (may invite) and owen (owner).
+    let r = t.call(
+        "bob",
+        "POST",
+        "/api/invitations",
+        Some(&json!({"email": "erin@example.com", "network_id": t.net}).to_string()),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let inv = r.json();
+    let id = inv["id"].as_i64().unwrap();
+    assert_eq!(
+        t.call(
+            "bob",
+            "POST",
+            &format!("/api/invitations/{id}/resend"),
+            None
+        )
+        .status,
+        200
+    );
+    let erin = t
+        .server
+        .mint_token("erin", Some("erin@example.com"), None, 3600);
+    let token = inv["token"].as_str().unwrap();
+    let r = send(
+        &t.server,
+        "POST",
+        &format!("/api/invitations/{token}/accept"),
+        &[
+            ("Authorization", &format!("Bearer {erin}")),
+            ("X-Forwarded-For", "203.0.113.7, 10.0.0.1"),
+        ],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        t.call("owen", "DELETE", &format!("/api/invitations/{id}"), None)
+            .status,
+        204
+    );
+    // A refusal writes nothing.
+    assert_eq!(
+        t.call(
+            "dave",
+            "POST",
+            &format!("/api/invitations/{id}/resend"),
+            None
+        )
+        .status,
+        403
+    );
+    let r = post_json(
+        &t.server,
+        "/api/networks",
+        Some(&admin),
+        &json!({"name": "lab", "subnet_cidr": "10.1.0.0/16"}),
+    );
+    assert_eq!(r.status, 200);
+    let lab = r.json()["id"].as_i64().unwrap();
+    // The creator is owner, invited by nobody.
+    let m = t.server.members(lab);
+    assert_eq!(
+        (m.len(), &m[0]["role"], &m[0]["invited_by_user_id"]),
+        (1, &json!("owner"), &Value::Null)
+    );
+    // erin is a member, invited by bob.
+    let erin_row = t
+        .server
+        .members(t.net)
+        .into_iter()
+        .find(|m| m["email"] == "erin@example.com")
+        .unwrap();
+    assert_eq!(erin_row["invited_by_user_id"], t.ids["bob"]);
+    assert_eq!(erin_row["invited_by_email"], "bob@example.com");
+
+    let r = get(&t.server, "/api/audit", Some(&admin));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text().starts_with(r#"[{"id":5,"occurred_at":""#),
+        "{}",
+        r.text()
+    );
+    assert!(
+        r.text()
+            .contains(r#","action":"network_created","actor_user_id":"#)
+    );
+    assert!(r.text().contains(r#""resource_type":"network","resource_id":2,"result":"success","details":null,"client_ip":"127.0.0.1"}"#));
+    let log = r.json();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "network_created",
+            "invitation_deleted",
+            "invitation_accepted",
+            "invitation_resend",
+            "invitation_created"
+        ]
+    );
+    let created = &log[4];
+    assert_eq!(
+        created["details"],
+        format!(
+            "{{\"email\": \"erin@example.com\", \"network_id\": {}}}",
+            t.net
+        )
+    );
+    assert_eq!(
+        (&created["resource_type"], &created["resource_id"]),
+        (&json!("invitation"), &json!(id))
+    );
+    assert_eq!(log[2]["client_ip"], "203.0.113.7");
+    assert_eq!(log[2]["actor_identifier"], "erin@example.com");
+    assert_eq!(log[2]["details"], Value::Null);
+    assert_eq!(
+        (&log[0]["resource_type"], &log[0]["resource_id"]),
+        (&json!("network"), &json!(lab))
+    );
+    assert_eq!(t.server.audit(), log.as_array().unwrap().clone());
+
+    // Filters and paging.
+    let q = |query: &str| get(&t.server, &format!("/api/audit?{query}"), Some(&admin));
+    let n = |r: Resp| r.json().as_array().unwrap().len();
+    assert_eq!(n(q("action=invitation_resend")), 1);
+    assert_eq!(n(q("resource_type=invitation")), 4);
+    assert_eq!(n(q("resource_id=1")), 5, "no such filter: ignored");
+    assert_eq!(n(q("limit=2&offset=1")), 2);
+    assert_eq!(
+        q("limit=2&offset=1").json()[0]["action"],
+        "invitation_deleted"
+    );
+    assert_eq!(n(q("offset=5")), 0);
+    assert_eq!(n(q("from_date=2000-01-01&to_date=2999-01-01T00:00:00")), 5);
+    assert_eq!(n(q("to_date=2000-01-01")), 0);
+    let r = q("limit=201");
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["detail"][0]["type"], "less_than_equal");
+    assert_eq!(
+        q("limit=0").json()["detail"][0]["type"],
+        "greater_than_equal"
+    );
+    assert_eq!(
+        q("offset=-1").json()["detail"][0]["type"],
+        "greater_than_equal"
+    );
+    let r = q("from_date=yesterday");
+    assert_eq!(
+        r.text(),
+        r#"{"detail":[{"type":"datetime_from_date_parsing","loc":["query","from_date"],"msg":"Input should be a valid datetime or date, input is too short","input":"yesterday","ctx":{"error":"input is too short"}}]}"#
+    );
+    let r = t.call("owen", "GET", "/api/audit", None);
+    assert_eq!(
+        (r.status, detail(&r)),
+        (403, json!("System administrator access required"))
+    );
+    assert_eq!(get(&t.server, "/api/audit", None).status, 401);
+}
+
+#[test]
+fn seeded_audit_log_pages_quickly() {
+    let server = StandIn::start();
+    server.seed_audit(2_000);
+    let admin = admin_token(&server);
+    assert_eq!(server.audit().len(), 2_000);
+    let started = Instant::now();
+    let mut seen = 0;
+    let mut last: Option<String> = None;
+    loop {
+        let r = get(
+            &server,
+            &format!("/api/audit?limit=200&offset={seen}"),
+            Some(&admin),
+        );
+        assert_eq!(r.status, 200);
+        let page = r.json();
+        let rows = page.as_array().unwrap();
+        if rows.is_empty() {
+            break;
+        }
+        for e in rows {
+            let at = e["occurred_at"].as_str().unwrap().to_string();
+            assert!(last.as_ref().is_none_or(|l| *l >= at), "newest first");
+            last = Some(at);
+        }
+        seen += rows.len();
+    }
+    assert_eq!(seen, 2_000);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let actions: std::collections::HashSet<String> = server
+        .audit()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actions.len(), 8);
 }

@@ -1,7 +1,8 @@
 //! A local stand-in for the Nebula Commander backend, for `netinvite`'s tests,
 //! demo and benchmarks.
 //!
-//! It implements the invitations API of `shared/api.md` *with the quirks of
+//! It implements the invitations API of `shared/api.md`, the network members,
+//! users and audit log endpoints (api.md 3.12–3.14), *with the quirks of
 //! the real server* (FastAPI-shaped 422s, 500s for rate limits, lazy expiry,
 //! case-sensitive duplicate checks, ...), so that a client that passes against
 //! it also passes against the real backend. This file is the public, blocking
@@ -366,6 +367,25 @@ pub struct Seeded {
     pub token: String,
 }
 
+/// A member's permission flags, for seeding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberFlags {
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+}
+
+impl MemberFlags {
+    /// All three flags set (what a network's creator gets).
+    pub fn all() -> MemberFlags {
+        MemberFlags {
+            can_manage_nodes: true,
+            can_invite_users: true,
+            can_manage_firewall: true,
+        }
+    }
+}
+
 /// A running stand-in server. Dropping it shuts the server down.
 pub struct StandIn {
     app: Arc<App>,
@@ -497,7 +517,199 @@ impl StandIn {
             can_manage_nodes,
             can_invite_users,
             can_manage_firewall,
+            invited_by_user_id: None,
+            created_at: state::now_utc(),
         });
+    }
+
+    /// Makes `sub` a member of a network with `role` and `flags`, as if a
+    /// system admin had added them (`invited_by_user_id: null`); creates the
+    /// user record (system role `user`, this `email`) if `sub` has none.
+    /// Returns the member's user id. No audit entry is written.
+    pub fn add_member(
+        &self,
+        network_id: i64,
+        sub: &str,
+        email: Option<&str>,
+        role: &str,
+        flags: MemberFlags,
+    ) -> i64 {
+        self.seed_member(network_id, sub, email, role, flags, None)
+    }
+
+    /// [`StandIn::add_member`] with `inviter_sub`'s record (which must
+    /// exist; `None` otherwise) as `invited_by_user_id`, as an accepted
+    /// invitation of theirs leaves it.
+    pub fn add_member_invited_by(
+        &self,
+        network_id: i64,
+        sub: &str,
+        email: Option<&str>,
+        role: &str,
+        flags: MemberFlags,
+        inviter_sub: &str,
+    ) -> Option<i64> {
+        let inviter = self.user_id(inviter_sub)?;
+        Some(self.seed_member(network_id, sub, email, role, flags, Some(inviter)))
+    }
+
+    fn seed_member(
+        &self,
+        network_id: i64,
+        sub: &str,
+        email: Option<&str>,
+        role: &str,
+        flags: MemberFlags,
+        invited_by_user_id: Option<i64>,
+    ) -> i64 {
+        let mut db = lock(&self.app.db);
+        let user_id = match db.user_by_sub(sub) {
+            Some(u) => u.id,
+            None => db.insert_user(sub, email, "user"),
+        };
+        db.upsert_membership(Membership {
+            user_id,
+            network_id,
+            role: role.to_string(),
+            can_manage_nodes: flags.can_manage_nodes,
+            can_invite_users: flags.can_invite_users,
+            can_manage_firewall: flags.can_manage_firewall,
+            invited_by_user_id,
+            created_at: state::now_utc(),
+        });
+        user_id
+    }
+
+    /// Creates a network whose owner is `owner_sub` (its user record is
+    /// created, system role `user`, if missing), as if they had created it
+    /// with `POST /api/networks`: owner with every flag, invited by nobody.
+    /// Returns the network id. No audit entry is written.
+    pub fn add_network_owned_by(
+        &self,
+        name: &str,
+        subnet: &str,
+        owner_sub: &str,
+        owner_email: Option<&str>,
+    ) -> i64 {
+        let network_id = self.add_network(name, subnet);
+        self.add_member(
+            network_id,
+            owner_sub,
+            owner_email,
+            "owner",
+            MemberFlags::all(),
+        );
+        network_id
+    }
+
+    /// The user id of `sub`'s record, if it has one.
+    pub fn user_id(&self, sub: &str) -> Option<i64> {
+        lock(&self.app.db).user_by_sub(sub).map(|u| u.id)
+    }
+
+    /// The network's members as `GET /api/networks/{id}/users` renders them,
+    /// in the server's (insertion) order.
+    pub fn members(&self, network_id: i64) -> Vec<serde_json::Value> {
+        let db = lock(&self.app.db);
+        db.members(network_id)
+            .iter()
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .collect()
+    }
+
+    /// The whole audit log as `GET /api/audit` renders it, newest first.
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        let db = lock(&self.app.db);
+        let mut rows: Vec<&state::AuditEntry> = db.audit.iter().collect();
+        rows.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(a.id.cmp(&b.id)));
+        rows.into_iter()
+            .filter_map(|e| serde_json::to_value(e.view()).ok())
+            .collect()
+    }
+
+    /// Appends `count` audit entries as a server in use would hold them: a
+    /// mix of every action this API writes, by a few actors, from a few
+    /// addresses, one minute apart and all older than anything written
+    /// afterwards. For benchmarks of clients that page through the log.
+    pub fn seed_audit(&self, count: usize) {
+        const ACTIONS: [(&str, &str); 8] = [
+            ("invitation_created", "invitation"),
+            ("invitation_accepted", "invitation"),
+            ("invitation_resend", "invitation"),
+            ("invitation_deleted", "invitation"),
+            ("network_permission_added", "network"),
+            ("network_permission_updated", "network"),
+            ("network_permission_removed", "network"),
+            ("network_created", "network"),
+        ];
+        const ACTORS: [(&str, &str); 3] = [
+            ("seed-admin", SEED_INVITER_EMAIL),
+            ("seed-owner", "owner@example.com"),
+            ("seed-inviter", "inviter@example.com"),
+        ];
+        let now = state::now_utc();
+        let mut db = lock(&self.app.db);
+        let actors: Vec<(i64, &str)> = ACTORS
+            .iter()
+            .map(|(sub, email)| {
+                let id = match db.user_by_sub(sub) {
+                    Some(u) => u.id,
+                    None => db.insert_user(sub, Some(email), "user"),
+                };
+                (id, *email)
+            })
+            .collect();
+        for i in 0..count {
+            let (action, resource_type) = ACTIONS[i % ACTIONS.len()];
+            let (actor_id, actor_email) = actors[i % actors.len()];
+            let network_id = (i % 5) as i64 + 1;
+            let age = TimeDelta::minutes(i64::try_from(count - i).unwrap_or(i64::MAX / 120));
+            let (resource_id, details) = match resource_type {
+                "invitation" => {
+                    let details = (action == "invitation_created").then(|| {
+                        state::py_dumps_details(&[
+                            (
+                                "email",
+                                state::DetailValue::Str(&format!("person{i:05}@example.com")),
+                            ),
+                            ("network_id", state::DetailValue::Int(network_id)),
+                        ])
+                    });
+                    (i as i64 + 1, details)
+                }
+                _ if action == "network_created" => (network_id, None),
+                _ => (
+                    network_id,
+                    Some(state::py_dumps_details(&[(
+                        "target_user_id",
+                        state::DetailValue::Int((i % 40) as i64 + 10),
+                    )])),
+                ),
+            };
+            db.record_audit(state::AuditEntry {
+                id: 0,
+                occurred_at: now - age,
+                action: action.into(),
+                actor_user_id: Some(actor_id),
+                actor_identifier: Some(actor_email.into()),
+                actor_email: Some(actor_email.into()),
+                resource_type: Some(resource_type.into()),
+                resource_id: Some(resource_id),
+                result: "success".into(),
+                details,
+                client_ip: Some(format!("10.0.0.{}", i % 4 + 1)),
+            });
+        }
+    }
+
+    /// The write requests (POST, PUT, PATCH, DELETE) answered so far, oldest
+    /// first: what a dry run or a no-op plan must leave empty.
+    pub fn writes(&self) -> Vec<Request> {
+        lock(&self.app.log)
+            .iter()
+            .filter(|r| matches!(r.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
+            .cloned()
+            .collect()
     }
 
     /// Inserts an invitation row as given (no validation, any status).

@@ -12,12 +12,14 @@ use std::process::ExitCode;
 
 use netinvite_standin::chrono::TimeDelta;
 use netinvite_standin::{
-    EmbeddedIssuer, InvitationSeed, Oidc, Options, Smtp, StandIn, TlsIdentity, When,
+    EmbeddedIssuer, InvitationSeed, MemberFlags, Oidc, Options, SEED_INVITER_SUB, Smtp, StandIn,
+    TlsIdentity, When,
 };
 
 const USAGE: &str = "\
 usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
-                         [--seed-realistic N] [--row-cost-us N] [--list-base-us N]
+                         [--seed-realistic N] [--seed-audit N]
+                         [--row-cost-us N] [--list-base-us N]
                          [--smtp off|failing|working] [--port-file PATH]
                          [--oidc [--oidc-ttl SECONDS]
                           | --oidc-issuer URL] [--oidc-client-id ID]
@@ -28,6 +30,8 @@ usage: netinvite-standin [--port N] [--seed-demo] [--seed-invitations N]
   --seed-invitations N   N extra invitations across the networks (benchmarks)
   --seed-realistic N     N invitations as on a server in use: 5 % pending, the
                          rest accepted or revoked (1000 gives 50 pending)
+  --seed-audit N         N audit log entries of every kind, one minute apart
+                         (benchmarks of clients that page through the log)
   --row-cost-us N        the invitation list spends N µs per returned row before
                          answering, like the real backend (~1400)
   --list-base-us N       and N µs on top per list request (~1500)
@@ -49,6 +53,7 @@ struct Args {
     seed_demo: bool,
     seed_invitations: usize,
     seed_realistic: usize,
+    seed_audit: usize,
     row_cost_us: u64,
     list_base_us: u64,
     smtp: Smtp,
@@ -129,6 +134,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                 let v = value("--seed-realistic")?;
                 args.seed_realistic = v.parse().map_err(|_| format!("invalid count: {v}"))?;
             }
+            "--seed-audit" => {
+                let v = value("--seed-audit")?;
+                args.seed_audit = v.parse().map_err(|_| format!("invalid count: {v}"))?;
+            }
             "--row-cost-us" => {
                 let v = value("--row-cost-us")?;
                 args.row_cost_us = v
@@ -188,9 +197,11 @@ fn days(n: i64) -> When {
     When::FromNow(TimeDelta::days(n))
 }
 
-/// Two networks and one invitation of each interesting kind.
+/// Two networks, one invitation of each interesting kind, and members: owen
+/// owns lab, bob may invite there, carol joined through her accepted
+/// invitation.
 fn seed_demo(server: &StandIn) -> (i64, i64) {
-    let lab = server.add_network("lab", "10.42.0.0/16");
+    let lab = server.add_network_owned_by("lab", "10.42.0.0/16", "owen", Some("owen@example.com"));
     let office = server.add_network("office", "10.43.0.0/16");
     let seeds = [
         InvitationSeed {
@@ -258,6 +269,24 @@ fn seed_demo(server: &StandIn) -> (i64, i64) {
     for seed in seeds {
         server.add_invitation(seed);
     }
+    server.add_member(
+        lab,
+        "bob",
+        Some("bob@example.com"),
+        "member",
+        MemberFlags {
+            can_invite_users: true,
+            ..MemberFlags::default()
+        },
+    );
+    server.add_member_invited_by(
+        lab,
+        "carol",
+        Some("carol@example.com"),
+        "member",
+        MemberFlags::default(),
+        SEED_INVITER_SUB,
+    );
     (lab, office)
 }
 
@@ -393,6 +422,7 @@ fn main() -> ExitCode {
         seed_bulk(&server, &networks, args.seed_invitations);
         seed_realistic(&server, &networks, args.seed_realistic);
     }
+    server.seed_audit(args.seed_audit);
     if let Some(path) = &args.port_file
         && let Err(e) = write_port_file(path, server.port())
     {
@@ -428,6 +458,8 @@ mod tests {
             "--seed-invitations",
             "1000",
             "--seed-realistic=20",
+            "--seed-audit",
+            "2000",
             "--row-cost-us",
             "1400",
             "--list-base-us",
@@ -444,6 +476,8 @@ mod tests {
             (a.seed_realistic, a.row_cost_us, a.list_base_us),
             (20, 1400, 1500)
         );
+        assert_eq!(a.seed_audit, 2000);
+        assert!(parse(&["--seed-audit", "many"]).is_err());
         assert!(parse(&["--row-cost-us", "-1"]).is_err());
         assert_eq!(a.port_file.as_deref(), Some("/tmp/p"));
         assert!(parse(&["--smtp", "maybe"]).is_err());

@@ -14,7 +14,7 @@ use rand::RngCore;
 use crate::jwt::{Auth, Claims};
 use crate::pyjson::PyValue;
 use crate::server::{Ctx, Endpoint, Reply, lock};
-use crate::state::{self, Invitation, Membership, Perm};
+use crate::state::{self, AuditEntry, DetailValue, Invitation, Membership, Perm, User};
 use crate::validate::{self, Body, BodyError, ErrorItem, IntVal};
 use crate::{Smtp, schedule_email_outcome};
 
@@ -42,7 +42,52 @@ pub(crate) fn handle(endpoint: Endpoint, ctx: &Ctx) -> Reply {
         Endpoint::Accept => accept(ctx),
         Endpoint::Resend => resend(ctx),
         Endpoint::Revoke => revoke(ctx),
+        Endpoint::ListMembers => list_members(ctx),
+        Endpoint::AddMember => add_member(ctx),
+        Endpoint::UpdateMember => update_member(ctx),
+        Endpoint::RemoveMember => remove_member(ctx),
+        Endpoint::ListUsers => list_users(ctx),
+        Endpoint::GetUser => get_user(ctx),
+        Endpoint::Audit => audit(ctx),
     }
+}
+
+/// Writes an audit entry for a successful call by `actor`. The backend's
+/// `actor_identifier` is the actor's stored email, else the token's `sub`.
+fn audit_success(
+    db: &mut state::Db,
+    ctx: &Ctx,
+    actor: &User,
+    action: &str,
+    resource: (&str, i64),
+    details: Option<String>,
+) {
+    db.record_audit(AuditEntry {
+        id: 0,
+        occurred_at: state::now_utc(),
+        action: action.to_string(),
+        actor_user_id: Some(actor.id),
+        actor_identifier: Some(
+            actor
+                .email
+                .clone()
+                .unwrap_or_else(|| actor.oidc_sub.clone()),
+        ),
+        actor_email: actor.email.clone(),
+        resource_type: Some(resource.0.to_string()),
+        resource_id: Some(resource.1),
+        result: "success".into(),
+        details,
+        client_ip: Some(ctx.client_ip.clone()),
+    });
+}
+
+/// `{"target_user_id": N}`, the details of the member actions.
+fn target_details(user_id: i64) -> Option<String> {
+    Some(state::py_dumps_details(&[(
+        "target_user_id",
+        DetailValue::Int(user_id),
+    )]))
 }
 
 /// `Depends(require_user)`.
@@ -170,6 +215,7 @@ fn create_network(ctx: &Ctx) -> Reply {
         );
     }
     let id = db.insert_network(&input.name, &input.subnet_cidr, ctx.now);
+    // The creator is the owner, added by nobody.
     db.upsert_membership(Membership {
         user_id,
         network_id: id,
@@ -177,7 +223,20 @@ fn create_network(ctx: &Ctx) -> Reply {
         can_manage_nodes: true,
         can_invite_users: true,
         can_manage_firewall: true,
+        invited_by_user_id: None,
+        created_at: ctx.now,
     });
+    if let Some(actor) = db.users.get(&user_id).cloned() {
+        // The log names the network; its details stay empty.
+        audit_success(
+            &mut db,
+            ctx,
+            &actor,
+            "network_created",
+            ("network", id),
+            None,
+        );
+    }
     #[derive(serde::Serialize)]
     struct Created<'a> {
         id: i64,
@@ -300,6 +359,18 @@ fn create_invitation(ctx: &Ctx) -> Reply {
         email_sent_at: None,
         email_error: None,
     });
+    let details = state::py_dumps_details(&[
+        ("email", DetailValue::Str(&db.invitations[&id].email)),
+        ("network_id", DetailValue::Int(network_id)),
+    ]);
+    audit_success(
+        &mut db,
+        ctx,
+        &inviter,
+        "invitation_created",
+        ("invitation", id),
+        Some(details),
+    );
     let inv = &db.invitations[&id];
     Reply::model(&db.view(inv, Some(inviter.email.as_deref())))
 }
@@ -394,7 +465,21 @@ fn accept(ctx: &Ctx) -> Reply {
         can_manage_nodes: inv.can_manage_nodes,
         can_invite_users: inv.can_invite_users,
         can_manage_firewall: inv.can_manage_firewall,
+        invited_by_user_id: Some(inv.invited_by_user_id),
+        created_at: ctx.now,
     };
+    // Both 200s are successes that change the invitation, so both are
+    // logged: the accepting user on the invitation, no details.
+    if let Some(actor) = db.users.get(&user_id).cloned() {
+        audit_success(
+            &mut db,
+            ctx,
+            &actor,
+            "invitation_accepted",
+            ("invitation", inv_id),
+            None,
+        );
+    }
     if already_member {
         return Reply::json(
             200,
@@ -447,6 +532,15 @@ fn resend(ctx: &Ctx) -> Reply {
     {
         inv.email_status = "sending".into();
     }
+    // Logged even with SMTP off, when the call changes nothing else.
+    audit_success(
+        &mut db,
+        ctx,
+        &caller,
+        "invitation_resend",
+        ("invitation", id),
+        None,
+    );
     let reply = {
         let inv = &db.invitations[&id];
         // Quirk 16: the caller's email stands in for the inviter's.
@@ -491,5 +585,414 @@ fn revoke(ctx: &Ctx) -> Reply {
     if let Some(inv) = db.invitations.get_mut(&id) {
         inv.status = "revoked".into();
     }
+    // The backend calls a revoke `invitation_deleted`, though nothing is deleted.
+    audit_success(
+        &mut db,
+        ctx,
+        &caller,
+        "invitation_deleted",
+        ("invitation", id),
+        None,
+    );
     Reply::NoContent
+}
+
+/// An int path parameter of the members endpoints; huge values validate but
+/// overflow SQLite at the first query that uses them (`None`).
+fn path_int(ctx: &Ctx, index: usize, name: &'static str) -> Result<Option<i64>, ErrorItem> {
+    let raw = ctx.params.get(index).map(String::as_str).unwrap_or("");
+    match validate::param_int(raw, "path", name)? {
+        IntVal::Small(n) => Ok(Some(n)),
+        IntVal::Big => Ok(None),
+    }
+}
+
+/// The members endpoints' common start, in the backend's order: the body is
+/// parsed before authentication, path and body errors are reported together
+/// (path first), then the caller's user record (403 `User not found`).
+struct MemberCall<T> {
+    claims: Claims,
+    caller: User,
+    network_id: Option<i64>,
+    target: Option<Option<i64>>,
+    body: T,
+}
+
+/// A body model's validator.
+type BodyParser<T> = fn(&Body) -> Result<T, BodyError>;
+
+fn member_call<T>(
+    ctx: &Ctx,
+    with_target: bool,
+    parse: Option<BodyParser<T>>,
+    default: T,
+) -> Result<MemberCall<T>, Reply> {
+    let raw_body = match parse {
+        Some(_) => Some(read_body(ctx)?),
+        None => None,
+    };
+    let claims = require_user(ctx)?;
+    let mut errors = Vec::new();
+    let network_id = path_int(ctx, 0, "network_id")
+        .map_err(|e| errors.push(e))
+        .ok();
+    let target = if with_target {
+        path_int(ctx, 1, "target_user_id")
+            .map_err(|e| errors.push(e))
+            .ok()
+    } else {
+        None
+    };
+    let body = match (parse, raw_body) {
+        (Some(parse), Some(raw)) => match parse(&raw) {
+            Ok(b) => Some(b),
+            Err(BodyError::Invalid(items)) => {
+                errors.extend(items);
+                None
+            }
+            Err(other) => return Err(body_error(other)),
+        },
+        _ => Some(default),
+    };
+    if !errors.is_empty() {
+        return Err(validation_error(&errors));
+    }
+    let (Some(network_id), Some(body)) = (network_id, body) else {
+        return Err(Reply::ServerError);
+    };
+    let db = lock(&ctx.app.db);
+    let Some(caller) = db.user_by_sub(&claims.sub).cloned() else {
+        return Err(Reply::detail(403, "User not found"));
+    };
+    Ok(MemberCall {
+        claims,
+        caller,
+        network_id,
+        target,
+        body,
+    })
+}
+
+/// 404 `Network not found` (checked before any permission, for everyone),
+/// then 403 with `denied` unless the caller is a system admin or holds `perm`.
+fn network_gate(
+    db: &state::Db,
+    call_claims: &Claims,
+    caller: &User,
+    network_id: Option<i64>,
+    perm: Perm,
+    denied: &str,
+) -> Result<i64, Reply> {
+    let Some(network_id) = network_id else {
+        return Err(Reply::ServerError);
+    };
+    if !db.networks.contains_key(&network_id) {
+        return Err(Reply::detail(404, "Network not found"));
+    }
+    if !call_claims.is_system_admin() && !db.has_permission(caller.id, network_id, perm) {
+        return Err(Reply::detail(403, denied));
+    }
+    Ok(network_id)
+}
+
+/// The backend's 400 for a role other than `owner`/`member`.
+fn invalid_role() -> Reply {
+    Reply::detail(400, "Invalid role. Must be: owner or member")
+}
+
+fn list_members(ctx: &Ctx) -> Reply {
+    let call = match member_call(ctx, false, None, ()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let db = lock(&ctx.app.db);
+    let network_id = match network_gate(
+        &db,
+        &call.claims,
+        &call.caller,
+        call.network_id,
+        Perm::Owner,
+        "Only network owners can view network users",
+    ) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    Reply::model(&db.members(network_id))
+}
+
+fn add_member(ctx: &Ctx) -> Reply {
+    let call = match member_call(
+        ctx,
+        false,
+        Some(validate::member_add),
+        validate::MemberAdd {
+            user_id: IntVal::Small(0),
+            role: String::new(),
+            can_manage_nodes: false,
+            can_invite_users: false,
+            can_manage_firewall: false,
+        },
+    ) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let input = call.body;
+    if input.role != "owner" && input.role != "member" {
+        return invalid_role();
+    }
+    let mut db = lock(&ctx.app.db);
+    let network_id = match network_gate(
+        &db,
+        &call.claims,
+        &call.caller,
+        call.network_id,
+        Perm::InviteUsers,
+        "You don't have permission to add users to this network",
+    ) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let IntVal::Small(target) = input.user_id else {
+        return Reply::ServerError;
+    };
+    if !db.users.contains_key(&target) {
+        return Reply::detail(404, "Target user not found");
+    }
+    if db.membership(target, network_id).is_some() {
+        return Reply::detail(400, "User is already a member of this network");
+    }
+    db.upsert_membership(Membership {
+        user_id: target,
+        network_id,
+        role: input.role,
+        can_manage_nodes: input.can_manage_nodes,
+        can_invite_users: input.can_invite_users,
+        can_manage_firewall: input.can_manage_firewall,
+        invited_by_user_id: Some(call.caller.id),
+        created_at: ctx.now,
+    });
+    audit_success(
+        &mut db,
+        ctx,
+        &call.caller,
+        "network_permission_added",
+        ("network", network_id),
+        target_details(target),
+    );
+    match db.membership(target, network_id) {
+        Some(m) => Reply::model(&db.member_view(m)),
+        None => Reply::ServerError,
+    }
+}
+
+fn owners(db: &state::Db, network_id: i64) -> usize {
+    db.memberships
+        .iter()
+        .filter(|m| m.network_id == network_id && m.role == "owner")
+        .count()
+}
+
+fn update_member(ctx: &Ctx) -> Reply {
+    let call = match member_call(
+        ctx,
+        true,
+        Some(validate::member_update),
+        validate::MemberUpdate::default(),
+    ) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let input = call.body;
+    // The backend tests the role for truthiness: `""` skips this check and
+    // the last-owner check, and is then stored as the role.
+    if let Some(role) = input.role.as_deref().filter(|r| !r.is_empty())
+        && role != "owner"
+        && role != "member"
+    {
+        return invalid_role();
+    }
+    let mut db = lock(&ctx.app.db);
+    let network_id = match network_gate(
+        &db,
+        &call.claims,
+        &call.caller,
+        call.network_id,
+        Perm::Owner,
+        "Only network owners can update user permissions",
+    ) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let Some(Some(target)) = call.target else {
+        return Reply::ServerError;
+    };
+    let Some(current) = db.membership(target, network_id) else {
+        return Reply::detail(404, "User is not a member of this network");
+    };
+    let demotes = input
+        .role
+        .as_deref()
+        .is_some_and(|r| !r.is_empty() && r != "owner");
+    if demotes && current.role == "owner" && owners(&db, network_id) <= 1 {
+        return Reply::detail(400, "Cannot remove the last owner from a network");
+    }
+    if let Some(m) = db
+        .memberships
+        .iter_mut()
+        .find(|m| m.user_id == target && m.network_id == network_id)
+    {
+        if let Some(role) = input.role {
+            m.role = role;
+        }
+        if let Some(v) = input.can_manage_nodes {
+            m.can_manage_nodes = v;
+        }
+        if let Some(v) = input.can_invite_users {
+            m.can_invite_users = v;
+        }
+        if let Some(v) = input.can_manage_firewall {
+            m.can_manage_firewall = v;
+        }
+    }
+    // Written for a `{}` no-op too: the backend logs every successful call.
+    audit_success(
+        &mut db,
+        ctx,
+        &call.caller,
+        "network_permission_updated",
+        ("network", network_id),
+        target_details(target),
+    );
+    match db.membership(target, network_id) {
+        Some(m) => Reply::model(&db.member_view(m)),
+        None => Reply::ServerError,
+    }
+}
+
+fn remove_member(ctx: &Ctx) -> Reply {
+    let call = match member_call(ctx, true, None, ()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut db = lock(&ctx.app.db);
+    let network_id = match network_gate(
+        &db,
+        &call.claims,
+        &call.caller,
+        call.network_id,
+        Perm::Owner,
+        "Only network owners can remove users from the network",
+    ) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let Some(Some(target)) = call.target else {
+        return Reply::ServerError;
+    };
+    let Some(current) = db.membership(target, network_id) else {
+        return Reply::detail(404, "User is not a member of this network");
+    };
+    if current.role == "owner" && owners(&db, network_id) <= 1 {
+        return Reply::detail(400, "Cannot remove the last owner from a network");
+    }
+    db.memberships
+        .retain(|m| !(m.user_id == target && m.network_id == network_id));
+    audit_success(
+        &mut db,
+        ctx,
+        &call.caller,
+        "network_permission_removed",
+        ("network", network_id),
+        target_details(target),
+    );
+    Reply::NoContent
+}
+
+/// `Depends(require_system_admin)`: 401 without a valid token, 403 for
+/// anyone but a system admin (no user record needed).
+fn require_system_admin(ctx: &Ctx) -> Result<Claims, Reply> {
+    let claims = require_user(ctx)?;
+    if !claims.is_system_admin() {
+        return Err(Reply::detail(403, "System administrator access required"));
+    }
+    Ok(claims)
+}
+
+fn list_users(ctx: &Ctx) -> Reply {
+    if let Err(r) = require_system_admin(ctx) {
+        return r;
+    }
+    let db = lock(&ctx.app.db);
+    Reply::model(&db.user_views())
+}
+
+fn get_user(ctx: &Ctx) -> Reply {
+    if let Err(r) = require_system_admin(ctx) {
+        return r;
+    }
+    let id = match path_int(ctx, 0, "user_id") {
+        Ok(Some(id)) => id,
+        Ok(None) => return Reply::ServerError,
+        Err(item) => return validation_error(&[item]),
+    };
+    let db = lock(&ctx.app.db);
+    match db.user_detail(id) {
+        Some(view) => Reply::model(&view),
+        None => Reply::detail(404, "User not found"),
+    }
+}
+
+/// `GET /api/audit`: newest first (ties in id order), filtered by `action`,
+/// `resource_type` (exact) and `from_date` ≤ `occurred_at` ≤ `to_date`, then
+/// `offset` and `limit`. Query errors are reported together, in declaration
+/// order.
+fn audit(ctx: &Ctx) -> Reply {
+    if let Err(r) = require_system_admin(ctx) {
+        return r;
+    }
+    let mut errors = Vec::new();
+    let mut int =
+        |name: &'static str, default: i64, ge: i64, le: Option<i64>| match ctx.query_param(name) {
+            None => default,
+            Some(raw) => validate::bounded_query_int(&raw, name, ge, le)
+                .map_err(|e| errors.push(e))
+                .unwrap_or(default),
+        };
+    let limit = int("limit", 50, 1, Some(200));
+    let offset = int("offset", 0, 0, None);
+    let action = ctx.query_param("action");
+    let resource_type = ctx.query_param("resource_type");
+    let mut date = |name: &'static str| {
+        ctx.query_param(name).and_then(|raw| {
+            validate::query_datetime(&raw, name)
+                .map_err(|e| errors.push(e))
+                .ok()
+        })
+    };
+    let from = date("from_date");
+    let to = date("to_date");
+    if !errors.is_empty() {
+        return validation_error(&errors);
+    }
+    let db = lock(&ctx.app.db);
+    let mut rows: Vec<&AuditEntry> = db
+        .audit
+        .iter()
+        .filter(|e| action.as_deref().is_none_or(|a| e.action == a))
+        .filter(|e| {
+            resource_type
+                .as_deref()
+                .is_none_or(|t| e.resource_type.as_deref() == Some(t))
+        })
+        .filter(|e| from.is_none_or(|f| e.occurred_at >= f))
+        .filter(|e| to.is_none_or(|t| e.occurred_at <= t))
+        .collect();
+    rows.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(a.id.cmp(&b.id)));
+    let page: Vec<_> = rows
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(AuditEntry::view)
+        .collect();
+    Reply::model(&page)
 }

@@ -353,6 +353,9 @@ pub(crate) struct Ctx<'a> {
     pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub now: NaiveDateTime,
+    /// What the audit log records: the first `X-Forwarded-For` address, else
+    /// the peer's address.
+    pub client_ip: String,
 }
 
 impl Ctx<'_> {
@@ -396,6 +399,13 @@ pub(crate) enum Endpoint {
     Accept,
     Resend,
     Revoke,
+    ListMembers,
+    AddMember,
+    UpdateMember,
+    RemoveMember,
+    ListUsers,
+    GetUser,
+    Audit,
 }
 
 struct Route {
@@ -438,6 +448,41 @@ const ROUTES: &[Route] = &[
         method: "POST",
         path: "/api/networks",
         endpoint: Endpoint::CreateNetwork,
+    },
+    Route {
+        method: "GET",
+        path: "/api/networks/{network_id}/users",
+        endpoint: Endpoint::ListMembers,
+    },
+    Route {
+        method: "POST",
+        path: "/api/networks/{network_id}/users",
+        endpoint: Endpoint::AddMember,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/networks/{network_id}/users/{target_user_id}",
+        endpoint: Endpoint::UpdateMember,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/networks/{network_id}/users/{target_user_id}",
+        endpoint: Endpoint::RemoveMember,
+    },
+    Route {
+        method: "GET",
+        path: "/api/users",
+        endpoint: Endpoint::ListUsers,
+    },
+    Route {
+        method: "GET",
+        path: "/api/users/{user_id}",
+        endpoint: Endpoint::GetUser,
+    },
+    Route {
+        method: "GET",
+        path: "/api/audit",
+        endpoint: Endpoint::Audit,
     },
     Route {
         method: "POST",
@@ -585,6 +630,16 @@ fn quote_location(url: &str) -> String {
     out
 }
 
+/// The backend's `get_client_ip`: the first address of `X-Forwarded-For`
+/// (trimmed), else the peer.
+fn client_ip(forwarded_for: Option<&str>, peer: IpAddr) -> String {
+    forwarded_for
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| peer.to_string(), str::to_string)
+}
+
 fn latin1(v: &HeaderValue) -> String {
     v.as_bytes().iter().map(|&b| b as char).collect()
 }
@@ -717,6 +772,7 @@ async fn backend(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> R
                 .get(header::HOST)
                 .map(latin1)
                 .unwrap_or_else(|| format!("127.0.0.1:{}", app.port));
+            let forwarded_for = req.headers().get("x-forwarded-for").map(latin1);
             let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
                 Ok(b) => b.to_vec(),
                 Err(_) => return Reply::ServerError,
@@ -739,6 +795,7 @@ async fn backend(app: &Arc<App>, peer: IpAddr, req: axum::extract::Request) -> R
                 content_type,
                 body,
                 now: state::now_utc(),
+                client_ip: client_ip(forwarded_for.as_deref(), peer),
             };
             if endpoint == Endpoint::ListInvitations {
                 // The backend's time grows with the rows it returns; it answers

@@ -54,10 +54,13 @@ pub struct Network {
 #[derive(Debug, Clone)]
 pub struct User {
     pub id: i64,
+    pub oidc_sub: String,
     pub email: Option<String>,
     pub system_role: String,
+    pub created_at: NaiveDateTime,
 }
 
+/// A network permission row: a member of a network.
 #[derive(Debug, Clone)]
 pub struct Membership {
     pub user_id: i64,
@@ -66,6 +69,28 @@ pub struct Membership {
     pub can_manage_nodes: bool,
     pub can_invite_users: bool,
     pub can_manage_firewall: bool,
+    /// Who added them (the inviter, for an accepted invitation); `None` for
+    /// whoever created the network.
+    pub invited_by_user_id: Option<i64>,
+    /// When the membership began.
+    pub created_at: NaiveDateTime,
+}
+
+/// One row of the audit log. Only successful calls write one.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub action: String,
+    pub actor_user_id: Option<i64>,
+    pub actor_identifier: Option<String>,
+    pub actor_email: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<i64>,
+    pub result: String,
+    /// `json.dumps(details)` as the backend stores it: a string, not an object.
+    pub details: Option<String>,
+    pub client_ip: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,10 +129,13 @@ pub struct Db {
     user_by_sub: HashMap<String, i64>,
     pub memberships: Vec<Membership>,
     pub invitations: BTreeMap<i64, Invitation>,
+    /// Oldest first (insertion order); the endpoint answers newest first.
+    pub audit: Vec<AuditEntry>,
     token_index: HashMap<String, i64>,
     next_network: i64,
     next_user: i64,
     next_invitation: i64,
+    next_audit: i64,
 }
 
 impl Db {
@@ -123,8 +151,10 @@ impl Db {
             id,
             User {
                 id,
+                oidc_sub: sub.to_string(),
                 email: email.map(str::to_string),
                 system_role: system_role.to_string(),
+                created_at: now_utc(),
             },
         );
         self.user_by_sub.insert(sub.to_string(), id);
@@ -162,10 +192,99 @@ impl Db {
     }
 
     /// Adds or replaces the (user, network) membership (unique in the backend).
+    /// A replaced row keeps its place, so listings stay in insertion order.
     pub fn upsert_membership(&mut self, m: Membership) {
+        match self
+            .memberships
+            .iter_mut()
+            .find(|x| x.user_id == m.user_id && x.network_id == m.network_id)
+        {
+            Some(existing) => *existing = m,
+            None => self.memberships.push(m),
+        }
+    }
+
+    /// The members of a network in the order the rows were inserted (the
+    /// backend's unordered `SELECT`, which SQLite answers in rowid order).
+    pub fn members(&self, network_id: i64) -> Vec<MemberView<'_>> {
         self.memberships
-            .retain(|x| !(x.user_id == m.user_id && x.network_id == m.network_id));
-        self.memberships.push(m);
+            .iter()
+            .filter(|m| m.network_id == network_id)
+            .map(|m| self.member_view(m))
+            .collect()
+    }
+
+    /// A membership as the members endpoints render it.
+    pub fn member_view<'a>(&'a self, m: &'a Membership) -> MemberView<'a> {
+        let email = |id: i64| self.users.get(&id).and_then(|u| u.email.as_deref());
+        MemberView {
+            user_id: m.user_id,
+            email: email(m.user_id),
+            role: &m.role,
+            can_manage_nodes: m.can_manage_nodes,
+            can_invite_users: m.can_invite_users,
+            can_manage_firewall: m.can_manage_firewall,
+            invited_by_user_id: m.invited_by_user_id,
+            invited_by_email: m.invited_by_user_id.and_then(email),
+            created_at: fmt_dt(&m.created_at),
+        }
+    }
+
+    /// Appends an audit entry, giving it the next id; returns that id.
+    pub fn record_audit(&mut self, mut entry: AuditEntry) -> i64 {
+        self.next_audit += 1;
+        entry.id = self.next_audit;
+        self.audit.push(entry);
+        self.next_audit
+    }
+
+    /// `GET /api/users` rows: newest first; rows created in the same
+    /// microsecond keep id order (SQLite's stable sort over a rowid scan).
+    pub fn user_views(&self) -> Vec<UserView<'_>> {
+        let mut users: Vec<&User> = self.users.values().collect();
+        users.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        users.into_iter().map(|u| self.user_view(u)).collect()
+    }
+
+    pub fn user_view<'a>(&'a self, u: &'a User) -> UserView<'a> {
+        UserView {
+            id: u.id,
+            oidc_sub: &u.oidc_sub,
+            email: u.email.as_deref(),
+            system_role: &u.system_role,
+            created_at: fmt_dt(&u.created_at),
+            network_count: self
+                .memberships
+                .iter()
+                .filter(|m| m.user_id == u.id)
+                .count(),
+        }
+    }
+
+    /// `GET /api/users/{id}`: the user plus the networks they belong to.
+    /// `network_count` counts only memberships whose network still exists,
+    /// as the backend's detail view does.
+    pub fn user_detail(&self, id: i64) -> Option<UserDetailView<'_>> {
+        let u = self.users.get(&id)?;
+        let networks: Vec<UserNetworkView<'_>> = self
+            .memberships
+            .iter()
+            .filter(|m| m.user_id == id)
+            .filter_map(|m| {
+                let n = self.networks.get(&m.network_id)?;
+                Some(UserNetworkView {
+                    id: n.id,
+                    name: &n.name,
+                    role: &m.role,
+                    can_manage_nodes: m.can_manage_nodes,
+                    can_invite_users: m.can_invite_users,
+                    can_manage_firewall: m.can_manage_firewall,
+                })
+            })
+            .collect();
+        let mut user = self.user_view(u);
+        user.network_count = networks.len();
+        Some(UserDetailView { user, networks })
     }
 
     /// `check_network_permission(user_id, network_id, perm)`.
@@ -358,6 +477,123 @@ pub struct InvitationView<'a> {
     pub email_error: Option<&'a str>,
 }
 
+/// A member, fields in the backend's order.
+#[derive(Debug, Serialize)]
+pub struct MemberView<'a> {
+    pub user_id: i64,
+    pub email: Option<&'a str>,
+    pub role: &'a str,
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+    pub invited_by_user_id: Option<i64>,
+    pub invited_by_email: Option<&'a str>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserView<'a> {
+    pub id: i64,
+    pub oidc_sub: &'a str,
+    pub email: Option<&'a str>,
+    pub system_role: &'a str,
+    pub created_at: String,
+    pub network_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserNetworkView<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserDetailView<'a> {
+    #[serde(flatten)]
+    pub user: UserView<'a>,
+    pub networks: Vec<UserNetworkView<'a>>,
+}
+
+/// An audit entry, fields in the backend's order.
+#[derive(Debug, Serialize)]
+pub struct AuditView<'a> {
+    pub id: i64,
+    pub occurred_at: String,
+    pub action: &'a str,
+    pub actor_user_id: Option<i64>,
+    pub actor_identifier: Option<&'a str>,
+    pub actor_email: Option<&'a str>,
+    pub resource_type: Option<&'a str>,
+    pub resource_id: Option<i64>,
+    pub result: &'a str,
+    pub details: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+}
+
+impl AuditEntry {
+    pub fn view(&self) -> AuditView<'_> {
+        AuditView {
+            id: self.id,
+            occurred_at: fmt_dt(&self.occurred_at),
+            action: &self.action,
+            actor_user_id: self.actor_user_id,
+            actor_identifier: self.actor_identifier.as_deref(),
+            actor_email: self.actor_email.as_deref(),
+            resource_type: self.resource_type.as_deref(),
+            resource_id: self.resource_id,
+            result: &self.result,
+            details: self.details.as_deref(),
+            client_ip: self.client_ip.as_deref(),
+        }
+    }
+}
+
+/// `json.dumps(obj)` with its defaults: `", "` and `": "` separators and
+/// non-ASCII escaped as `\uXXXX` (the audit log's `details` column).
+pub fn py_dumps_details(fields: &[(&str, DetailValue<'_>)]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_ascii_str(&mut out, k);
+        out.push_str(": ");
+        match v {
+            DetailValue::Str(s) => write_ascii_str(&mut out, s),
+            DetailValue::Int(n) => out.push_str(&n.to_string()),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// A value in an audit entry's details.
+#[derive(Debug, Clone, Copy)]
+pub enum DetailValue<'a> {
+    Str(&'a str),
+    Int(i64),
+}
+
+fn write_ascii_str(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    let mut plain = String::new();
+    crate::pyjson::write_str(&mut plain, s);
+    for c in plain.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct PublicView<'a> {
     pub email: &'a str,
@@ -462,6 +698,8 @@ mod tests {
             can_manage_nodes: false,
             can_invite_users: false,
             can_manage_firewall: false,
+            invited_by_user_id: None,
+            created_at: dt(0, 0, 0, 0),
         });
         db.upsert_membership(Membership {
             user_id: member_id,
@@ -470,6 +708,8 @@ mod tests {
             can_manage_nodes: true,
             can_invite_users: false,
             can_manage_firewall: true,
+            invited_by_user_id: None,
+            created_at: dt(0, 0, 0, 0),
         });
         let a = db.insert_invitation(invitation(n1, "pending", dt(1, 0, 0, 0)));
         let b = db.insert_invitation(invitation(n2, "revoked", dt(3, 0, 0, 0)));
@@ -519,6 +759,8 @@ mod tests {
             can_manage_nodes: false,
             can_invite_users: true,
             can_manage_firewall: false,
+            invited_by_user_id: None,
+            created_at: dt(0, 0, 0, 0),
         });
         assert!(db.has_permission(uid, n2, Perm::InviteUsers));
         assert!(!db.has_permission(uid, n2, Perm::Owner));

@@ -533,6 +533,203 @@ pub fn network_create(body: &Body) -> Result<NetworkCreate, BodyError> {
     }
 }
 
+/// `NetworkUserAddRequest` after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberAdd {
+    pub user_id: IntVal,
+    pub role: String,
+    pub can_manage_nodes: bool,
+    pub can_invite_users: bool,
+    pub can_manage_firewall: bool,
+}
+
+/// Validates an add-member body: `user_id` required, `role` defaults to
+/// `member`, the flags to `false`.
+pub fn member_add(body: &Body) -> Result<MemberAdd, BodyError> {
+    let items = body_dict(body)?;
+    let mut f = Fields {
+        items,
+        errors: Vec::new(),
+    };
+    let user_id = f.required("user_id").and_then(|v| f.int("user_id", v));
+    let role = match find(items, "role") {
+        None => Some("member".to_string()),
+        Some(v) => f.string("role", v),
+    };
+    let can_manage_nodes = f.boolean("can_manage_nodes", false);
+    let can_invite_users = f.boolean("can_invite_users", false);
+    let can_manage_firewall = f.boolean("can_manage_firewall", false);
+    match (
+        user_id,
+        role,
+        can_manage_nodes,
+        can_invite_users,
+        can_manage_firewall,
+    ) {
+        (Some(user_id), Some(role), Some(n), Some(i), Some(fw)) if f.errors.is_empty() => {
+            Ok(MemberAdd {
+                user_id,
+                role,
+                can_manage_nodes: n,
+                can_invite_users: i,
+                can_manage_firewall: fw,
+            })
+        }
+        _ => Err(BodyError::Invalid(f.errors)),
+    }
+}
+
+/// `NetworkUserUpdateRequest` after validation: `None` leaves a field as it
+/// is (omitted or `null`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MemberUpdate {
+    pub role: Option<String>,
+    pub can_manage_nodes: Option<bool>,
+    pub can_invite_users: Option<bool>,
+    pub can_manage_firewall: Option<bool>,
+}
+
+/// Validates an update-member body: every field optional and nullable.
+pub fn member_update(body: &Body) -> Result<MemberUpdate, BodyError> {
+    let items = body_dict(body)?;
+    let mut f = Fields {
+        items,
+        errors: Vec::new(),
+    };
+    let mut ok = true;
+    let role = match find(items, "role") {
+        None | Some(PyValue::Null) => None,
+        Some(v) => {
+            let r = f.string("role", v);
+            ok &= r.is_some();
+            r
+        }
+    };
+    let mut flag = |f: &mut Fields, name: &'static str| match find(items, name) {
+        None | Some(PyValue::Null) => None,
+        Some(v) => {
+            let b = lax_bool(v)
+                .map_err(|k| f.errors.push(ErrorItem::field(k, Fields::loc(name), v)))
+                .ok();
+            ok &= b.is_some();
+            b
+        }
+    };
+    let can_manage_nodes = flag(&mut f, "can_manage_nodes");
+    let can_invite_users = flag(&mut f, "can_invite_users");
+    let can_manage_firewall = flag(&mut f, "can_manage_firewall");
+    if !ok || !f.errors.is_empty() {
+        return Err(BodyError::Invalid(f.errors));
+    }
+    Ok(MemberUpdate {
+        role,
+        can_manage_nodes,
+        can_invite_users,
+        can_manage_firewall,
+    })
+}
+
+/// An `int` query parameter with `ge`/`le` bounds (`Query(50, ge=1, le=200)`).
+pub fn bounded_query_int(
+    raw: &str,
+    name: &'static str,
+    ge: i64,
+    le: Option<i64>,
+) -> Result<i64, ErrorItem> {
+    let loc = || vec![Loc::Key("query"), Loc::Key(name)];
+    let input = || PyValue::Str(raw.into());
+    let n = match param_int(raw, "query", name)? {
+        IntVal::Small(n) => Some(n),
+        IntVal::Big => None,
+    };
+    let too_big = |le: i64| ErrorItem {
+        kind: "less_than_equal",
+        loc: loc(),
+        msg: format!("Input should be less than or equal to {le}"),
+        input: input(),
+        ctx: Some(vec![("le", PyValue::Int(le))]),
+    };
+    match (n, le) {
+        (None, Some(le)) if !raw.trim().starts_with('-') => Err(too_big(le)),
+        (Some(n), Some(le)) if n > le => Err(too_big(le)),
+        (Some(n), _) if n >= ge => Ok(n),
+        (None, None) if !raw.trim().starts_with('-') => Ok(i64::MAX),
+        _ => Err(ErrorItem {
+            kind: "greater_than_equal",
+            loc: loc(),
+            msg: format!("Input should be greater than or equal to {ge}"),
+            input: input(),
+            ctx: Some(vec![("ge", PyValue::Int(ge))]),
+        }),
+    }
+}
+
+/// A `datetime` query parameter as pydantic reads it from a string: an ISO
+/// 8601 datetime (`T`, `t`, `_` or space between date and time, seconds and
+/// fraction optional, `Z` or `±HH:MM` converted to naive UTC) or a bare date
+/// (midnight). Anything else is `datetime_from_date_parsing`; the `error`
+/// wording follows speedate for the common cases (too short, bad year, bad
+/// separator).
+pub fn query_datetime(raw: &str, name: &'static str) -> Result<chrono::NaiveDateTime, ErrorItem> {
+    parse_iso_datetime(raw).map_err(|error| ErrorItem {
+        kind: "datetime_from_date_parsing",
+        loc: vec![Loc::Key("query"), Loc::Key(name)],
+        msg: format!("Input should be a valid datetime or date, {error}"),
+        input: PyValue::Str(raw.into()),
+        ctx: Some(vec![("error", PyValue::Str(error.into()))]),
+    })
+}
+
+fn parse_iso_datetime(raw: &str) -> Result<chrono::NaiveDateTime, &'static str> {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    if raw.len() < 10 {
+        return Err("input is too short");
+    }
+    if !raw.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+        return Err("invalid character in year");
+    }
+    if !raw.is_char_boundary(10) {
+        return Err("invalid date separator, expected `-`");
+    }
+    let (date_part, rest) = raw.split_at(10);
+    let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
+        .map_err(|_| "invalid date separator, expected `-`")?;
+    if rest.is_empty() {
+        return Ok(date.and_time(NaiveTime::MIN));
+    }
+    let mut chars = rest.chars();
+    if !matches!(chars.next(), Some('T' | 't' | '_' | ' ')) {
+        return Err("invalid datetime separator, expected `T`, `t`, `_` or space");
+    }
+    let time_and_zone = chars.as_str();
+    let (time, offset) = split_zone(time_and_zone).ok_or("invalid timezone sign")?;
+    let time = ["%H:%M:%S%.f", "%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(time, f).ok())
+        .ok_or("invalid character in hour")?;
+    let naive = NaiveDateTime::new(date, time);
+    Ok(naive - chrono::TimeDelta::seconds(offset))
+}
+
+/// Splits `HH:MM[:SS[.f]]` from a trailing `Z` or `±HH:MM`; the offset in seconds.
+fn split_zone(s: &str) -> Option<(&str, i64)> {
+    if let Some(t) = s.strip_suffix(['Z', 'z']) {
+        return Some((t, 0));
+    }
+    if let Some(i) = s.rfind(['+', '-']) {
+        let (t, zone) = s.split_at(i);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let digits = zone[1..].replace(':', "");
+        if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let h: i64 = digits[..2].parse().ok()?;
+        let m: i64 = digits[2..].parse().ok()?;
+        return Some((t, sign * (h * 3600 + m * 60)));
+    }
+    Some((s, 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,6 +887,76 @@ mod tests {
             detail_body(&[e]).unwrap(),
             r#"{"detail":[{"type":"int_parsing","loc":["path","invitation_id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"}]}"#
         );
+    }
+
+    #[test]
+    fn member_bodies() {
+        assert_eq!(
+            member_add(&json(r#"{"user_id":"3"}"#)).unwrap(),
+            MemberAdd {
+                user_id: IntVal::Small(3),
+                role: "member".into(),
+                can_manage_nodes: false,
+                can_invite_users: false,
+                can_manage_firewall: false,
+            }
+        );
+        assert_eq!(
+            detail(member_add(&json(r#"{"role":1}"#)).unwrap_err()),
+            r#"{"detail":[{"type":"missing","loc":["body","user_id"],"msg":"Field required","input":{"role":1}},{"type":"string_type","loc":["body","role"],"msg":"Input should be a valid string","input":1}]}"#
+        );
+        assert_eq!(member_update(&json("{}")).unwrap(), MemberUpdate::default());
+        assert_eq!(
+            member_update(&json(r#"{"role":null,"can_invite_users":"yes"}"#)).unwrap(),
+            MemberUpdate {
+                can_invite_users: Some(true),
+                ..MemberUpdate::default()
+            }
+        );
+        assert_eq!(
+            detail(member_update(&json(r#"{"can_manage_nodes":2}"#)).unwrap_err()),
+            r#"{"detail":[{"type":"bool_parsing","loc":["body","can_manage_nodes"],"msg":"Input should be a valid boolean, unable to interpret input","input":2}]}"#
+        );
+    }
+
+    #[test]
+    fn audit_query_values() {
+        let one = |e: ErrorItem| detail_body(&[e]).unwrap();
+        assert_eq!(bounded_query_int("200", "limit", 1, Some(200)), Ok(200));
+        assert_eq!(
+            one(bounded_query_int("201", "limit", 1, Some(200)).unwrap_err()),
+            r#"{"detail":[{"type":"less_than_equal","loc":["query","limit"],"msg":"Input should be less than or equal to 200","input":"201","ctx":{"le":200}}]}"#
+        );
+        assert_eq!(
+            one(bounded_query_int("0", "limit", 1, Some(200)).unwrap_err()),
+            r#"{"detail":[{"type":"greater_than_equal","loc":["query","limit"],"msg":"Input should be greater than or equal to 1","input":"0","ctx":{"ge":1}}]}"#
+        );
+        assert_eq!(
+            bounded_query_int("-1", "offset", 0, None).unwrap_err().kind,
+            "greater_than_equal"
+        );
+        assert_eq!(
+            bounded_query_int("x", "offset", 0, None).unwrap_err().kind,
+            "int_parsing"
+        );
+        assert_eq!(
+            one(query_datetime("yesterday", "from_date").unwrap_err()),
+            r#"{"detail":[{"type":"datetime_from_date_parsing","loc":["query","from_date"],"msg":"Input should be a valid datetime or date, input is too short","input":"yesterday","ctx":{"error":"input is too short"}}]}"#
+        );
+        let at = |s: &str| query_datetime(s, "to_date").map(|d| d.to_string());
+        assert_eq!(at("2026-12-05").unwrap(), "2026-12-05 00:00:00");
+        assert_eq!(
+            at("2026-12-05T10:02:31.862838").unwrap(),
+            "2026-12-05 10:02:31.862838"
+        );
+        assert_eq!(at("2026-12-05 10:02").unwrap(), "2026-12-05 10:02:00");
+        assert_eq!(
+            at("2026-12-05T10:00:00+02:00").unwrap(),
+            "2026-12-05 08:00:00"
+        );
+        assert_eq!(at("2026-12-05T10:00:00Z").unwrap(), "2026-12-05 10:00:00");
+        assert!(at("next tuesday").is_err());
+        assert!(at("2026-12-05X10:00").is_err());
     }
 
     #[test]
