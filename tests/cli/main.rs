@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access;
 mod auth;
 mod bulk;
 mod create;
