@@ -125,6 +125,13 @@ pub enum CliError {
         server: String,
         from_env: bool,
     },
+    /// The development token could not be renewed because the server's dev-token endpoint
+    /// is over its rate limit (10 a minute, answered with a plain 500). `rejected`: the
+    /// server refused the current token (a 401); otherwise it had expired.
+    RenewalRateLimited {
+        server: String,
+        rejected: bool,
+    },
     SignInUnavailable {
         server: String,
         reason: String,
@@ -331,6 +338,7 @@ impl CliError {
             NoServer
             | NotSignedIn { .. }
             | TokenRejected { .. }
+            | RenewalRateLimited { .. }
             | SignInUnavailable { .. }
             | AcceptNeedsSignIn { .. } => AUTH,
             PermissionDenied { .. } | DifferentEmail => PERMISSION,
@@ -381,7 +389,11 @@ impl CliError {
     pub fn write_outcome_unknown(&self) -> bool {
         match self {
             CliError::ConnectionLost { .. } | CliError::OutcomeUnknown { .. } => true,
-            CliError::Timeout { which, .. } => *which != WhichTimeout::Connect,
+            CliError::Timeout { which, .. } => match which {
+                WhichTimeout::Connect => false,
+                WhichTimeout::Budget { sent, .. } => *sent,
+                WhichTimeout::Read | WhichTimeout::Deadline => true,
+            },
             CliError::Item { inner, .. } => inner.write_outcome_unknown(),
             _ => false,
         }
@@ -449,6 +461,7 @@ impl CliError {
             NoServer => "no_server",
             NotSignedIn { .. } => "not_signed_in",
             TokenRejected { .. } => "token_rejected",
+            RenewalRateLimited { .. } => "token_renewal_rate_limited",
             SignInUnavailable { .. } => "sign_in_unavailable",
             AcceptNeedsSignIn { .. } => "not_signed_in",
             PermissionDenied { .. } => "permission_denied",
@@ -472,7 +485,11 @@ impl CliError {
             IssuerUnreachable { .. } => "issuer_unreachable",
             Unreachable { .. } => "server_unreachable",
             ConnectionLost { .. } => "connection_lost",
-            Timeout { .. } => "timeout",
+            Timeout { which, .. } => match which {
+                WhichTimeout::Connect => "connect_timeout",
+                WhichTimeout::Read | WhichTimeout::Deadline => "read_timeout",
+                WhichTimeout::Budget { .. } => "time_budget_exceeded",
+            },
             Tls { problem, .. } => match problem {
                 TlsProblem::UnknownIssuer
                 | TlsProblem::BadCertificate
@@ -596,6 +613,14 @@ impl CliError {
             NotFound { detail } => format!("not found: {detail}"),
             NoServer => "no server configured".into(),
             NotSignedIn { server } => format!("not signed in to {server}"),
+            RenewalRateLimited { server, rejected } => format!(
+                "{server} {}, and renewing the development token failed: the server's dev-token endpoint is rate limited (10 a minute) and answered 500",
+                if *rejected {
+                    "rejected the token"
+                } else {
+                    "needs a new token (the stored one has expired)"
+                }
+            ),
             TokenRejected { server, from_env } => {
                 if *from_env {
                     format!("{server} rejected the token in NETINVITE_TOKEN (expired or not valid)")
@@ -683,10 +708,20 @@ impl CliError {
             Timeout { url, which, after, attempts } => {
                 let secs = seconds(*after);
                 let what = match which {
-                    WhichTimeout::Connect => format!("could not connect to {url} within {secs} (connect timeout)"),
-                    WhichTimeout::Read => format!("no answer from {url} within {secs} (read timeout)"),
+                    WhichTimeout::Connect => format!(
+                        "could not connect to {url} within {secs} (the connect timeout, --connect-timeout)"
+                    ),
+                    WhichTimeout::Read => format!(
+                        "the server sent nothing for {secs} on {url} (the read timeout, --read-timeout)"
+                    ),
                     WhichTimeout::Deadline => format!(
-                        "the answer from {url} did not complete within {secs} (deadline: twice the read timeout)"
+                        "the answer from {url} did not complete within {secs} (twice the read timeout, --read-timeout)"
+                    ),
+                    WhichTimeout::Budget { per_request: false, .. } => format!(
+                        "the command's time budget of {secs} ran out (--max-time) waiting for {url}"
+                    ),
+                    WhichTimeout::Budget { per_request: true, .. } => format!(
+                        "the time budget of {secs} for this request ran out (--max-time) waiting for {url}"
                     ),
                 };
                 format!("{what}{}", tries(*attempts))
@@ -858,6 +893,9 @@ impl CliError {
             NotSignedIn { server } | TokenRejected { server, from_env: false } => {
                 format!("sign in again: netinvite login --server {server}")
             }
+            RenewalRateLimited { .. } => {
+                "wait a minute and run the command again; netinvite renews the token by itself".into()
+            }
             TokenRejected { from_env: true, .. } => {
                 "set NETINVITE_TOKEN to a current token, or unset it to use the stored sign-in".into()
             }
@@ -926,6 +964,9 @@ impl CliError {
             Timeout { which: WhichTimeout::Connect, .. } => {
                 "check the server URL and your network; --connect-timeout SECONDS (or NETINVITE_CONNECT_TIMEOUT, or `netinvite config set connect-timeout`) allows a slower connection".into()
             }
+            Timeout { which: WhichTimeout::Budget { .. }, .. } => {
+                "a slow server needs more time: --max-time SECONDS (or NETINVITE_MAX_TIME, or `netinvite config set max-time`); `-v` shows each attempt and how long it took".into()
+            }
             Timeout { .. } => {
                 "a slow server needs a longer read timeout: --read-timeout SECONDS (or NETINVITE_READ_TIMEOUT, or `netinvite config set read-timeout`)".into()
             }
@@ -981,6 +1022,9 @@ impl CliError {
                     TransportKind::ConnectTimeout => timeout(WhichTimeout::Connect),
                     TransportKind::ReadTimeout => timeout(WhichTimeout::Read),
                     TransportKind::Deadline => timeout(WhichTimeout::Deadline),
+                    TransportKind::Budget { per_request, sent } => {
+                        timeout(WhichTimeout::Budget { per_request, sent })
+                    }
                     TransportKind::Dropped => CliError::ConnectionLost {
                         url,
                         message,
@@ -1181,12 +1225,18 @@ pub fn invalid_seconds(input: &str) -> String {
     )
 }
 
-/// Which timeout fired.
+/// Which limit fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhichTimeout {
     Connect,
     Read,
     Deadline,
+    /// The time budget (`--max-time`): the command's, or with `per_request` one request's
+    /// of a batch; `sent` says whether an attempt may have reached the server.
+    Budget {
+        per_request: bool,
+        sent: bool,
+    },
 }
 
 /// " (after 3 attempts)" when the request was retried.
