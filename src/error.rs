@@ -709,13 +709,13 @@ impl CliError {
                 let secs = seconds(*after);
                 let what = match which {
                     WhichTimeout::Connect => format!(
-                        "could not connect to {url} within {secs} (the connect timeout, --connect-timeout)"
+                        "could not connect to {url} within {secs} (connect timeout, --connect-timeout)"
                     ),
                     WhichTimeout::Read => format!(
-                        "the server sent nothing for {secs} on {url} (the read timeout, --read-timeout)"
+                        "no answer from {url} within {secs} (read timeout, --read-timeout)"
                     ),
                     WhichTimeout::Deadline => format!(
-                        "the answer from {url} did not complete within {secs} (twice the read timeout, --read-timeout)"
+                        "the answer from {url} did not complete within {secs} (deadline: twice the read timeout, --read-timeout)"
                     ),
                     WhichTimeout::Budget { per_request: false, .. } => format!(
                         "the command's time budget of {secs} ran out (--max-time) waiting for {url}"
@@ -1429,15 +1429,58 @@ mod tests {
         }
         assert_eq!(
             transport(TransportKind::ReadTimeout).message(),
-            "no answer from http://x/api within 1.5 s (read timeout) (after 2 attempts)"
+            "no answer from http://x/api within 1.5 s (read timeout, --read-timeout) (after 2 attempts)"
         );
         assert_eq!(
             transport(TransportKind::Deadline).message(),
-            "the answer from http://x/api did not complete within 1.5 s (deadline: twice the read timeout) (after 2 attempts)"
+            "the answer from http://x/api did not complete within 1.5 s (deadline: twice the read timeout, --read-timeout) (after 2 attempts)"
         );
         assert_eq!(
             transport(TransportKind::ConnectTimeout).message(),
-            "could not connect to http://x/api within 1.5 s (connect timeout) (after 2 attempts)"
+            "could not connect to http://x/api within 1.5 s (connect timeout, --connect-timeout) (after 2 attempts)"
         );
+    }
+
+    #[test]
+    fn each_limit_has_its_own_code_and_words() {
+        let codes = [
+            (TransportKind::ConnectTimeout, "connect_timeout"),
+            (TransportKind::ReadTimeout, "read_timeout"),
+            (TransportKind::Deadline, "read_timeout"),
+            (
+                TransportKind::Budget {
+                    per_request: false,
+                    sent: true,
+                },
+                "time_budget_exceeded",
+            ),
+        ];
+        for (k, code) in codes {
+            let e = transport(k);
+            assert_eq!(e.code(), code, "{k:?}");
+            assert_eq!(e.exit_code(), SERVER, "{k:?}");
+        }
+        let budget = |per_request, sent| transport(TransportKind::Budget { per_request, sent });
+        assert_eq!(
+            budget(false, true).message(),
+            "the command's time budget of 1.5 s ran out (--max-time) waiting for http://x/api (after 2 attempts)"
+        );
+        assert_eq!(
+            budget(true, true).message(),
+            "the time budget of 1.5 s for this request ran out (--max-time) waiting for http://x/api (after 2 attempts)"
+        );
+        assert!(budget(false, true).hint().unwrap().contains("--max-time"));
+        // A budget that ran out before anything was sent leaves no write in doubt.
+        assert!(budget(false, true).write_outcome_unknown());
+        assert!(!budget(false, false).write_outcome_unknown());
+        let renewal = CliError::RenewalRateLimited {
+            server: "http://x".into(),
+            rejected: true,
+        };
+        assert_eq!(renewal.exit_code(), AUTH);
+        assert_eq!(renewal.code(), "token_renewal_rate_limited");
+        assert!(renewal.message().contains("rejected the token"));
+        assert!(renewal.message().contains("rate limited"));
+        assert!(renewal.hint().unwrap().contains("wait a minute"));
     }
 }

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod bulk;
 mod create;
+mod deadline;
 mod errors;
 mod faults;
 mod help;
