@@ -24,6 +24,8 @@ pub struct Context {
     pub io: Arc<Io>,
     pub config: Config,
     pub global: GlobalSettings,
+    /// The command's time budget, shared by every client the command builds.
+    budget: crate::api::budget::Shared,
 }
 
 /// The global options a command acts on, resolved from the command line and the
@@ -110,6 +112,7 @@ impl Context {
             io: Arc::new(io),
             config,
             global,
+            budget: Default::default(),
         }
     }
 
@@ -276,6 +279,7 @@ impl Context {
     fn client_with(&self, base: &Url, profile: Option<&Profile>) -> Result<Client, CliError> {
         let net = self.net_for(base)?;
         Client::new(base, &net, self.observer(), self.timeouts(profile)?)
+            .map(|c| c.sharing_budget(&self.budget))
             .map_err(|e| CliError::from_api(e, base.as_str()))
     }
 

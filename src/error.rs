@@ -717,12 +717,20 @@ impl CliError {
                     WhichTimeout::Deadline => format!(
                         "the answer from {url} did not complete within {secs} (deadline: twice the read timeout, --read-timeout)"
                     ),
-                    WhichTimeout::Budget { per_request: false, .. } => format!(
-                        "the command's time budget of {secs} ran out (--max-time) waiting for {url}"
-                    ),
-                    WhichTimeout::Budget { per_request: true, .. } => format!(
-                        "the time budget of {secs} for this request ran out (--max-time) waiting for {url}"
-                    ),
+                    WhichTimeout::Budget { per_request, left, .. } => {
+                        let budget = if *per_request {
+                            format!("the time budget of {secs} for this request")
+                        } else {
+                            format!("the command's time budget of {secs}")
+                        };
+                        match left {
+                            None => format!("{budget} ran out (--max-time) waiting for {url}"),
+                            Some(left) => format!(
+                                "{budget} ran out (--max-time) on {url}: after the last failed attempt only {} were left, too little for another",
+                                seconds(*left)
+                            ),
+                        }
+                    }
                 };
                 format!("{what}{}", tries(*attempts))
             }
@@ -1022,9 +1030,15 @@ impl CliError {
                     TransportKind::ConnectTimeout => timeout(WhichTimeout::Connect),
                     TransportKind::ReadTimeout => timeout(WhichTimeout::Read),
                     TransportKind::Deadline => timeout(WhichTimeout::Deadline),
-                    TransportKind::Budget { per_request, sent } => {
-                        timeout(WhichTimeout::Budget { per_request, sent })
-                    }
+                    TransportKind::Budget {
+                        per_request,
+                        sent,
+                        left,
+                    } => timeout(WhichTimeout::Budget {
+                        per_request,
+                        sent,
+                        left,
+                    }),
                     TransportKind::Dropped => CliError::ConnectionLost {
                         url,
                         message,
@@ -1232,10 +1246,12 @@ pub enum WhichTimeout {
     Read,
     Deadline,
     /// The time budget (`--max-time`): the command's, or with `per_request` one request's
-    /// of a batch; `sent` says whether an attempt may have reached the server.
+    /// of a batch; `sent` says whether an attempt may have reached the server; `left`, when
+    /// a failed attempt left too little of it for another, how much.
     Budget {
         per_request: bool,
         sent: bool,
+        left: Option<Duration>,
     },
 }
 
@@ -1451,6 +1467,7 @@ mod tests {
                 TransportKind::Budget {
                     per_request: false,
                     sent: true,
+                    left: None,
                 },
                 "time_budget_exceeded",
             ),
@@ -1460,7 +1477,13 @@ mod tests {
             assert_eq!(e.code(), code, "{k:?}");
             assert_eq!(e.exit_code(), SERVER, "{k:?}");
         }
-        let budget = |per_request, sent| transport(TransportKind::Budget { per_request, sent });
+        let budget = |per_request, sent| {
+            transport(TransportKind::Budget {
+                per_request,
+                sent,
+                left: None,
+            })
+        };
         assert_eq!(
             budget(false, true).message(),
             "the command's time budget of 1.5 s ran out (--max-time) waiting for http://x/api (after 2 attempts)"
@@ -1470,6 +1493,15 @@ mod tests {
             "the time budget of 1.5 s for this request ran out (--max-time) waiting for http://x/api (after 2 attempts)"
         );
         assert!(budget(false, true).hint().unwrap().contains("--max-time"));
+        let too_little = transport(TransportKind::Budget {
+            per_request: false,
+            sent: true,
+            left: Some(Duration::from_secs(20)),
+        });
+        assert_eq!(
+            too_little.message(),
+            "the command's time budget of 1.5 s ran out (--max-time) on http://x/api: after the last failed attempt only 20 s were left, too little for another (after 2 attempts)"
+        );
         // A budget that ran out before anything was sent leaves no write in doubt.
         assert!(budget(false, true).write_outcome_unknown());
         assert!(!budget(false, false).write_outcome_unknown());

@@ -21,6 +21,11 @@ pub enum Scope {
     Request,
 }
 
+/// The account of a command's budget, for clients built apart (a command that talks to
+/// the server through more than one client still has one budget).
+#[derive(Debug, Clone, Default)]
+pub struct Shared(Arc<Mutex<Account>>);
+
 /// A time budget, shared by the clones of a client.
 #[derive(Debug, Clone)]
 pub struct Budget {
@@ -50,6 +55,15 @@ impl Budget {
             limit,
             scope: Scope::Command,
             account: Arc::default(),
+        }
+    }
+
+    /// A budget of `limit` for everything the command sends, counted in `shared`.
+    pub fn command_sharing(limit: Duration, shared: &Shared) -> Self {
+        Budget {
+            limit,
+            scope: Scope::Command,
+            account: shared.0.clone(),
         }
     }
 
@@ -149,6 +163,18 @@ mod tests {
         drop((second, third));
         std::thread::sleep(80 * MS);
         assert!(b.start().left() <= 50 * MS);
+    }
+
+    #[test]
+    fn budgets_built_apart_share_one_account() {
+        let shared = Shared::default();
+        let a = Budget::command_sharing(100 * MS, &shared);
+        let b = Budget::command_sharing(100 * MS, &shared);
+        drop(a.start());
+        let first = a.start();
+        std::thread::sleep(40 * MS);
+        drop(first);
+        assert!(b.start().left() <= 60 * MS);
     }
 
     #[test]

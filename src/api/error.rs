@@ -113,10 +113,12 @@ pub enum TransportKind {
     Deadline,
     /// The time budget (`--max-time`) ran out, during an attempt or before a retry that
     /// would not have fitted. `per_request`: a batch's budget for this one request;
-    /// `sent`: whether an attempt may have reached the server.
+    /// `sent`: whether an attempt may have reached the server; `left`: when the request
+    /// gave up before a retry, the time that was left (too little for another attempt).
     Budget {
         per_request: bool,
         sent: bool,
+        left: Option<std::time::Duration>,
     },
     Other,
 }

@@ -168,6 +168,15 @@ impl Client {
         })
     }
 
+    /// The same client counting its command budget in `shared`, with the other clients
+    /// of the same command.
+    pub fn sharing_budget(self, shared: &budget::Shared) -> Self {
+        Self {
+            budget: Budget::command_sharing(self.timeouts.max_time, shared),
+            ..self
+        }
+    }
+
     /// The same client (and its clones) giving each request a budget of its own instead
     /// of sharing the command's: for batches, whose length depends on their input.
     pub fn per_request_budget(&self) -> Self {
@@ -390,7 +399,7 @@ impl Client {
             if left.is_zero() {
                 // Spent by the command's earlier requests (or an attempt that ended just
                 // as it ran out): nothing is sent.
-                return Err(self.out_of_time(&shown, sent, attempt - 1));
+                return Err(self.out_of_time(&shown, sent, attempt - 1, None));
             }
             let limits = self.timeouts.limits(call.kind, left);
             let started = Instant::now();
@@ -460,6 +469,7 @@ impl Client {
                 }
             };
             sent |= failure.may_have_been_sent();
+            let left = meter.left();
             let decision = retry::within_budget(
                 retry::decide(
                     call.kind,
@@ -468,11 +478,11 @@ impl Client {
                     timed_out_before,
                     retry::jitter(),
                 ),
-                meter.left(),
+                left,
                 retry::useful_attempt(&self.timeouts, call.kind, failure),
             );
             if decision == Decision::GiveUp(GiveUp::Budget) {
-                err = self.out_of_time(&shown, sent, attempt);
+                err = self.out_of_time(&shown, sent, attempt, Some(left));
             }
             err.set_attempts(attempt);
             match decision {
@@ -503,13 +513,21 @@ impl Client {
     }
 
     /// The error for a request whose time budget ran out.
-    fn out_of_time(&self, shown: &str, sent: bool, attempts: u32) -> ApiError {
+    /// `left`: what remained when a retry was not started for lack of it.
+    fn out_of_time(
+        &self,
+        shown: &str,
+        sent: bool,
+        attempts: u32,
+        left: Option<Duration>,
+    ) -> ApiError {
         ApiError::Transport {
             url: shown.to_string(),
             message: String::new(),
             kind: TransportKind::Budget {
                 per_request: self.budget.scope() == budget::Scope::Request,
                 sent,
+                left,
             },
             after: Some(self.budget.limit()),
             attempts: attempts.max(1),
@@ -538,7 +556,7 @@ impl Client {
         };
         let read_timed_out = || {
             if limits.read_by_budget {
-                self.out_of_time(shown, true, 1)
+                self.out_of_time(shown, true, 1, None)
             } else {
                 timed_out(TransportKind::ReadTimeout, read)
             }
@@ -617,7 +635,7 @@ impl Client {
         };
         match tokio::time::timeout(deadline, work).await {
             Ok(r) => r,
-            Err(_) if limits.whole_by_budget => Err(self.out_of_time(shown, true, 1)),
+            Err(_) if limits.whole_by_budget => Err(self.out_of_time(shown, true, 1, None)),
             Err(_) => Err(timed_out(TransportKind::Deadline, deadline)),
         }
     }

@@ -175,7 +175,14 @@ fn deadline_no_retry_is_started_when_the_read_timeout_left_too_little() {
     let took = started.elapsed();
     assert!(took < Duration::from_millis(2500) + SLACK, "{took:?}");
     assert_eq!(count(&w, "GET", "/api/invitations"), 1);
-    assert_eq!(out.json_error()["code"], "time_budget_exceeded");
+    let e = out.json_error();
+    assert_eq!(e["code"], "time_budget_exceeded");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains("the command's time budget of 2.5 s ran out (--max-time)"),
+        "{msg}"
+    );
+    assert!(msg.contains("too little for another"), "{msg}");
     assert!(
         out.stderr.contains("→ read timeout (2.0 s)")
             && out.stderr.contains(
