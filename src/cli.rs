@@ -64,6 +64,11 @@ pub struct Global {
     #[arg(long, global = true, env = "NETINVITE_READ_TIMEOUT", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
     pub read_timeout: Option<std::time::Duration>,
 
+    /// Seconds a command may spend waiting on the server, retries and their pauses included
+    /// (for bulk create, bulk revoke and wait: each request) [default: 80]
+    #[arg(long, global = true, env = "NETINVITE_MAX_TIME", value_name = "SECONDS", value_parser = crate::config::parse_seconds)]
+    pub max_time: Option<std::time::Duration>,
+
     /// When to use colour (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -83,6 +88,7 @@ impl Global {
             ca_cert: self.ca_cert.clone(),
             connect_timeout: self.connect_timeout,
             timeout: self.read_timeout,
+            max_time: self.max_time,
         }
     }
 

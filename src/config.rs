@@ -90,6 +90,10 @@ pub struct Profile {
         skip_serializing_if = "Option::is_none"
     )]
     pub read_timeout: Option<f64>,
+    /// Seconds a command may spend on requests, retries included (`--max-time`
+    /// overrides it).
+    #[serde(default, alias = "max-time", skip_serializing_if = "Option::is_none")]
+    pub max_time: Option<f64>,
     /// Keys this version does not know, kept so that a save never drops them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,

@@ -24,6 +24,8 @@ pub struct Context {
     pub io: Arc<Io>,
     pub config: Config,
     pub global: GlobalSettings,
+    /// The command's time budget, shared by every client the command builds.
+    budget: crate::api::budget::Shared,
 }
 
 /// The global options a command acts on, resolved from the command line and the
@@ -40,6 +42,27 @@ pub struct GlobalSettings {
     pub connect_timeout: Option<Duration>,
     /// `--read-timeout` / `NETINVITE_READ_TIMEOUT`.
     pub timeout: Option<Duration>,
+    /// `--max-time` / `NETINVITE_MAX_TIME`.
+    pub max_time: Option<Duration>,
+}
+
+/// Where the time budget of a command comes from, for `config show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxTimeFrom {
+    /// `--max-time` or `NETINVITE_MAX_TIME` (clap reads both into one value).
+    Option,
+    Profile,
+    Default,
+}
+
+impl MaxTimeFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaxTimeFrom::Option => "--max-time/NETINVITE_MAX_TIME",
+            MaxTimeFrom::Profile => "profile",
+            MaxTimeFrom::Default => "default",
+        }
+    }
 }
 
 /// The profile a command runs against.
@@ -89,6 +112,7 @@ impl Context {
             io: Arc::new(io),
             config,
             global,
+            budget: Default::default(),
         }
     }
 
@@ -185,11 +209,19 @@ impl Context {
         }))
     }
 
-    /// The timeouts for requests to `profile`'s server: `--connect-timeout`/`--read-timeout`
-    /// (or their environment variables, `NETINVITE_HTTP_TIMEOUT` being the old name of
-    /// `NETINVITE_READ_TIMEOUT`), else the profile's `connect_timeout`/`read_timeout`, else the
-    /// defaults of each request kind.
+    /// The timeouts for requests to `profile`'s server: `--connect-timeout`/`--read-timeout`/
+    /// `--max-time` (or their environment variables, `NETINVITE_HTTP_TIMEOUT` being the old
+    /// name of `NETINVITE_READ_TIMEOUT`), else the profile's `connect_timeout`/`read_timeout`/
+    /// `max_time`, else the defaults of each request kind.
     pub fn timeouts(&self, profile: Option<&Profile>) -> Result<Timeouts, CliError> {
+        self.timeouts_from(profile).map(|(t, _)| t)
+    }
+
+    /// [`Context::timeouts`], and where the time budget came from.
+    pub fn timeouts_from(
+        &self,
+        profile: Option<&Profile>,
+    ) -> Result<(Timeouts, MaxTimeFrom), CliError> {
         let legacy = match std::env::var("NETINVITE_HTTP_TIMEOUT") {
             Ok(v) if !v.is_empty() => {
                 Some(parse_seconds(&v).map_err(|message| CliError::Usage {
@@ -221,10 +253,21 @@ impl Context {
             Some(d) => Some(d),
             None => from_profile(profile.and_then(|p| p.read_timeout), "read_timeout")?,
         };
-        Ok(Timeouts {
-            connect: connect.unwrap_or(Timeouts::default().connect),
-            read,
-        })
+        let (max_time, from) = match self.global.max_time {
+            Some(d) => (d, MaxTimeFrom::Option),
+            None => match from_profile(profile.and_then(|p| p.max_time), "max_time")? {
+                Some(d) => (d, MaxTimeFrom::Profile),
+                None => (Timeouts::default().max_time, MaxTimeFrom::Default),
+            },
+        };
+        Ok((
+            Timeouts {
+                connect: connect.unwrap_or(Timeouts::default().connect),
+                read,
+                max_time,
+            },
+            from,
+        ))
     }
 
     /// An unauthenticated client for `base`, with the timeouts of the selected profile.
@@ -236,6 +279,7 @@ impl Context {
     fn client_with(&self, base: &Url, profile: Option<&Profile>) -> Result<Client, CliError> {
         let net = self.net_for(base)?;
         Client::new(base, &net, self.observer(), self.timeouts(profile)?)
+            .map(|c| c.sharing_budget(&self.budget))
             .map_err(|e| CliError::from_api(e, base.as_str()))
     }
 
@@ -439,6 +483,9 @@ fn describe_exchange(x: &Exchange) -> String {
                 secs(RETRY_AFTER_CAP)
             ),
             GiveUp::TimedOutTwice => "; not retried: a second timeout".into(),
+            GiveUp::Budget => {
+                "; not retried: what is left of the time budget (--max-time) is too short".into()
+            }
         },
     };
     format!(
@@ -460,6 +507,7 @@ fn failure_text(kind: TransportKind, after: Option<String>) -> String {
         TransportKind::Dropped => "connection lost".into(),
         TransportKind::ReadTimeout => with("read timeout"),
         TransportKind::Deadline => with("deadline"),
+        TransportKind::Budget { .. } => with("time budget ran out"),
         TransportKind::Tls(_) => "TLS handshake failed".into(),
         TransportKind::Other => "failed".into(),
     }
@@ -499,6 +547,15 @@ pub fn host_name(server: &str) -> String {
 impl Session {
     pub fn server(&self) -> &str {
         &self.selected.profile.server
+    }
+
+    /// Gives every request from now on a time budget of its own (`--max-time` each)
+    /// instead of sharing the command's: for batch-like commands (bulk create, bulk
+    /// revoke, `wait`, a sync), whose length depends on their input and which have their
+    /// own end (`wait --timeout`). Token renewals after a 401 get one each too.
+    pub fn budget_per_request(&mut self) {
+        self.client = self.client.per_request_budget();
+        self.bare = self.bare.per_request_budget();
     }
 
     /// Runs one API call. A 401 renews the token once (a dev token is fetched again; a

@@ -141,6 +141,13 @@ pub enum CliError {
         server: String,
         from_env: bool,
     },
+    /// The development token could not be renewed because the server's dev-token endpoint
+    /// is over its rate limit (10 a minute, answered with a plain 500). `rejected`: the
+    /// server refused the current token (a 401); otherwise it had expired.
+    RenewalRateLimited {
+        server: String,
+        rejected: bool,
+    },
     SignInUnavailable {
         server: String,
         reason: String,
@@ -364,6 +371,7 @@ impl CliError {
             NoServer
             | NotSignedIn { .. }
             | TokenRejected { .. }
+            | RenewalRateLimited { .. }
             | SignInUnavailable { .. }
             | AcceptNeedsSignIn { .. } => AUTH,
             PermissionDenied { .. } | NotAllowed { .. } | DifferentEmail => PERMISSION,
@@ -415,7 +423,11 @@ impl CliError {
     pub fn write_outcome_unknown(&self) -> bool {
         match self {
             CliError::ConnectionLost { .. } | CliError::OutcomeUnknown { .. } => true,
-            CliError::Timeout { which, .. } => *which != WhichTimeout::Connect,
+            CliError::Timeout { which, .. } => match which {
+                WhichTimeout::Connect => false,
+                WhichTimeout::Budget { sent, .. } => *sent,
+                WhichTimeout::Read | WhichTimeout::Deadline => true,
+            },
             CliError::Item { inner, .. } => inner.write_outcome_unknown(),
             _ => false,
         }
@@ -488,6 +500,7 @@ impl CliError {
             NoServer => "no_server",
             NotSignedIn { .. } => "not_signed_in",
             TokenRejected { .. } => "token_rejected",
+            RenewalRateLimited { .. } => "token_renewal_rate_limited",
             SignInUnavailable { .. } => "sign_in_unavailable",
             AcceptNeedsSignIn { .. } => "not_signed_in",
             PermissionDenied { .. } => "permission_denied",
@@ -511,7 +524,11 @@ impl CliError {
             IssuerUnreachable { .. } => "issuer_unreachable",
             Unreachable { .. } => "server_unreachable",
             ConnectionLost { .. } => "connection_lost",
-            Timeout { .. } => "timeout",
+            Timeout { which, .. } => match which {
+                WhichTimeout::Connect => "connect_timeout",
+                WhichTimeout::Read | WhichTimeout::Deadline => "read_timeout",
+                WhichTimeout::Budget { .. } => "time_budget_exceeded",
+            },
             Tls { problem, .. } => match problem {
                 TlsProblem::UnknownIssuer
                 | TlsProblem::BadCertificate
@@ -656,6 +673,14 @@ impl CliError {
             ),
             NoServer => "no server configured".into(),
             NotSignedIn { server } => format!("not signed in to {server}"),
+            RenewalRateLimited { server, rejected } => format!(
+                "{server} {}, and renewing the development token failed: the server's dev-token endpoint is rate limited (10 a minute) and answered 500",
+                if *rejected {
+                    "rejected the token"
+                } else {
+                    "needs a new token (the stored one has expired)"
+                }
+            ),
             TokenRejected { server, from_env } => {
                 if *from_env {
                     format!("{server} rejected the token in NETINVITE_TOKEN (expired or not valid)")
@@ -743,11 +768,29 @@ impl CliError {
             Timeout { url, which, after, attempts } => {
                 let secs = seconds(*after);
                 let what = match which {
-                    WhichTimeout::Connect => format!("could not connect to {url} within {secs} (connect timeout)"),
-                    WhichTimeout::Read => format!("no answer from {url} within {secs} (read timeout)"),
-                    WhichTimeout::Deadline => format!(
-                        "the answer from {url} did not complete within {secs} (deadline: twice the read timeout)"
+                    WhichTimeout::Connect => format!(
+                        "could not connect to {url} within {secs} (connect timeout, --connect-timeout)"
                     ),
+                    WhichTimeout::Read => format!(
+                        "no answer from {url} within {secs} (read timeout, --read-timeout)"
+                    ),
+                    WhichTimeout::Deadline => format!(
+                        "the answer from {url} did not complete within {secs} (deadline: twice the read timeout, --read-timeout)"
+                    ),
+                    WhichTimeout::Budget { per_request, left, .. } => {
+                        let budget = if *per_request {
+                            format!("the time budget of {secs} for this request")
+                        } else {
+                            format!("the command's time budget of {secs}")
+                        };
+                        match left {
+                            None => format!("{budget} ran out (--max-time) waiting for {url}"),
+                            Some(left) => format!(
+                                "{budget} ran out (--max-time) on {url}: after the last failed attempt only {} were left, too little for another",
+                                seconds(*left)
+                            ),
+                        }
+                    }
                 };
                 format!("{what}{}", tries(*attempts))
             }
@@ -936,6 +979,9 @@ impl CliError {
             NotSignedIn { server } | TokenRejected { server, from_env: false } => {
                 format!("sign in again: netinvite login --server {server}")
             }
+            RenewalRateLimited { .. } => {
+                "wait a minute and run the command again; netinvite renews the token by itself".into()
+            }
             TokenRejected { from_env: true, .. } => {
                 "set NETINVITE_TOKEN to a current token, or unset it to use the stored sign-in".into()
             }
@@ -1014,6 +1060,9 @@ impl CliError {
             Timeout { which: WhichTimeout::Connect, .. } => {
                 "check the server URL and your network; --connect-timeout SECONDS (or NETINVITE_CONNECT_TIMEOUT, or `netinvite config set connect-timeout`) allows a slower connection".into()
             }
+            Timeout { which: WhichTimeout::Budget { .. }, .. } => {
+                "a slow server needs more time: --max-time SECONDS (or NETINVITE_MAX_TIME, or `netinvite config set max-time`); `-v` shows each attempt and how long it took".into()
+            }
             Timeout { .. } => {
                 "a slow server needs a longer read timeout: --read-timeout SECONDS (or NETINVITE_READ_TIMEOUT, or `netinvite config set read-timeout`)".into()
             }
@@ -1069,6 +1118,15 @@ impl CliError {
                     TransportKind::ConnectTimeout => timeout(WhichTimeout::Connect),
                     TransportKind::ReadTimeout => timeout(WhichTimeout::Read),
                     TransportKind::Deadline => timeout(WhichTimeout::Deadline),
+                    TransportKind::Budget {
+                        per_request,
+                        sent,
+                        left,
+                    } => timeout(WhichTimeout::Budget {
+                        per_request,
+                        sent,
+                        left,
+                    }),
                     TransportKind::Dropped => CliError::ConnectionLost {
                         url,
                         message,
@@ -1317,12 +1375,20 @@ pub fn invalid_seconds(input: &str) -> String {
     )
 }
 
-/// Which timeout fired.
+/// Which limit fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhichTimeout {
     Connect,
     Read,
     Deadline,
+    /// The time budget (`--max-time`): the command's, or with `per_request` one request's
+    /// of a batch; `sent` says whether an attempt may have reached the server; `left`, when
+    /// a failed attempt left too little of it for another, how much.
+    Budget {
+        per_request: bool,
+        sent: bool,
+        left: Option<Duration>,
+    },
 }
 
 /// " (after 3 attempts)" when the request was retried.
@@ -1515,15 +1581,74 @@ mod tests {
         }
         assert_eq!(
             transport(TransportKind::ReadTimeout).message(),
-            "no answer from http://x/api within 1.5 s (read timeout) (after 2 attempts)"
+            "no answer from http://x/api within 1.5 s (read timeout, --read-timeout) (after 2 attempts)"
         );
         assert_eq!(
             transport(TransportKind::Deadline).message(),
-            "the answer from http://x/api did not complete within 1.5 s (deadline: twice the read timeout) (after 2 attempts)"
+            "the answer from http://x/api did not complete within 1.5 s (deadline: twice the read timeout, --read-timeout) (after 2 attempts)"
         );
         assert_eq!(
             transport(TransportKind::ConnectTimeout).message(),
-            "could not connect to http://x/api within 1.5 s (connect timeout) (after 2 attempts)"
+            "could not connect to http://x/api within 1.5 s (connect timeout, --connect-timeout) (after 2 attempts)"
         );
+    }
+
+    #[test]
+    fn each_limit_has_its_own_code_and_words() {
+        let codes = [
+            (TransportKind::ConnectTimeout, "connect_timeout"),
+            (TransportKind::ReadTimeout, "read_timeout"),
+            (TransportKind::Deadline, "read_timeout"),
+            (
+                TransportKind::Budget {
+                    per_request: false,
+                    sent: true,
+                    left: None,
+                },
+                "time_budget_exceeded",
+            ),
+        ];
+        for (k, code) in codes {
+            let e = transport(k);
+            assert_eq!(e.code(), code, "{k:?}");
+            assert_eq!(e.exit_code(), SERVER, "{k:?}");
+        }
+        let budget = |per_request, sent| {
+            transport(TransportKind::Budget {
+                per_request,
+                sent,
+                left: None,
+            })
+        };
+        assert_eq!(
+            budget(false, true).message(),
+            "the command's time budget of 1.5 s ran out (--max-time) waiting for http://x/api (after 2 attempts)"
+        );
+        assert_eq!(
+            budget(true, true).message(),
+            "the time budget of 1.5 s for this request ran out (--max-time) waiting for http://x/api (after 2 attempts)"
+        );
+        assert!(budget(false, true).hint().unwrap().contains("--max-time"));
+        let too_little = transport(TransportKind::Budget {
+            per_request: false,
+            sent: true,
+            left: Some(Duration::from_secs(20)),
+        });
+        assert_eq!(
+            too_little.message(),
+            "the command's time budget of 1.5 s ran out (--max-time) on http://x/api: after the last failed attempt only 20 s were left, too little for another (after 2 attempts)"
+        );
+        // A budget that ran out before anything was sent leaves no write in doubt.
+        assert!(budget(false, true).write_outcome_unknown());
+        assert!(!budget(false, false).write_outcome_unknown());
+        let renewal = CliError::RenewalRateLimited {
+            server: "http://x".into(),
+            rejected: true,
+        };
+        assert_eq!(renewal.exit_code(), AUTH);
+        assert_eq!(renewal.code(), "token_renewal_rate_limited");
+        assert!(renewal.message().contains("rejected the token"));
+        assert!(renewal.message().contains("rate limited"));
+        assert!(renewal.hint().unwrap().contains("wait a minute"));
     }
 }

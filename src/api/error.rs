@@ -137,13 +137,25 @@ pub enum TransportKind {
     ReadTimeout,
     /// The answer did not complete within the attempt's deadline.
     Deadline,
+    /// The time budget (`--max-time`) ran out, during an attempt or before a retry that
+    /// would not have fitted. `per_request`: a batch's budget for this one request;
+    /// `sent`: whether an attempt may have reached the server; `left`: when the request
+    /// gave up before a retry, the time that was left (too little for another attempt).
+    Budget {
+        per_request: bool,
+        sent: bool,
+        left: Option<std::time::Duration>,
+    },
     Other,
 }
 
 impl TransportKind {
     /// Whether the request may have reached the server (a write may have happened).
     pub fn may_have_been_sent(self) -> bool {
-        !matches!(self, Self::Connect | Self::ConnectTimeout | Self::Other)
+        match self {
+            Self::Budget { sent, .. } => sent,
+            _ => !matches!(self, Self::Connect | Self::ConnectTimeout | Self::Other),
+        }
     }
 }
 

@@ -5,8 +5,10 @@
 //! each attempt and why it is retried) is handed to an optional observer.
 //!
 //! Every request goes through `Client::send`, which applies the retry and timeout policy of
-//! the request's kind (`retry.rs`): call sites never retry on their own.
+//! the request's kind (`retry.rs`) within the time budget (`budget.rs`): call sites never
+//! retry on their own, and no command needs to do anything to be bounded in time.
 
+pub mod budget;
 pub mod error;
 pub mod list_rows;
 pub mod models;
@@ -20,6 +22,7 @@ use reqwest::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+pub use budget::Budget;
 use error::TransportKind;
 pub use error::{ApiError, Detail, KnownDetail, Subject, ValidationItem};
 use models::*;
@@ -102,6 +105,7 @@ pub struct Client {
     observer: Option<Observer>,
     net: NetConfig,
     timeouts: Timeouts,
+    budget: Budget,
 }
 
 /// One request to send: what it is (for retries, timeouts and error wording) and where.
@@ -174,7 +178,31 @@ impl Client {
             observer,
             net: net.clone(),
             timeouts,
+            budget: Budget::command(timeouts.max_time),
         })
+    }
+
+    /// The same client counting its command budget in `shared`, with the other clients
+    /// of the same command.
+    pub fn sharing_budget(self, shared: &budget::Shared) -> Self {
+        Self {
+            budget: Budget::command_sharing(self.timeouts.max_time, shared),
+            ..self
+        }
+    }
+
+    /// The same client (and its clones) giving each request a budget of its own instead
+    /// of sharing the command's: for batches, whose length depends on their input.
+    pub fn per_request_budget(&self) -> Self {
+        Self {
+            budget: self.budget.per_request(),
+            ..self.clone()
+        }
+    }
+
+    /// The time budget this client's requests run in.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// The trust and proxy settings this client was built with, for the identity
@@ -459,9 +487,19 @@ impl Client {
         let max = call.kind.max_attempts();
         let mut timed_out_before = false;
         let mut attempt = 1;
+        let meter = self.budget.start();
+        // Whether an attempt of this request may have reached the server.
+        let mut sent = false;
         loop {
+            let left = meter.left();
+            if left.is_zero() {
+                // Spent by the command's earlier requests (or an attempt that ended just
+                // as it ran out): nothing is sent.
+                return Err(self.out_of_time(&shown, sent, attempt - 1, None));
+            }
+            let limits = self.timeouts.limits(call.kind, left);
             let started = Instant::now();
-            let outcome = self.attempt(&call, &url, &shown).await;
+            let outcome = self.attempt(&call, &url, &shown, &limits).await;
             let mut exchange = Exchange {
                 method: method_str(&call.method),
                 url: shown.clone(),
@@ -517,19 +555,31 @@ impl Client {
                         TransportKind::Dropped => Failure::Dropped,
                         TransportKind::ReadTimeout => Failure::ReadTimeout,
                         TransportKind::Deadline => Failure::Deadline,
-                        // A certificate problem does not go away by asking again.
-                        TransportKind::Other | TransportKind::Tls(_) => Failure::Other,
+                        // A certificate problem does not go away by asking again, and
+                        // nothing is left of the budget.
+                        TransportKind::Other
+                        | TransportKind::Tls(_)
+                        | TransportKind::Budget { .. } => Failure::Other,
                     };
                     (failure, e)
                 }
             };
-            let decision = retry::decide(
-                call.kind,
-                attempt,
-                failure,
-                timed_out_before,
-                retry::jitter(),
+            sent |= failure.may_have_been_sent();
+            let left = meter.left();
+            let decision = retry::within_budget(
+                retry::decide(
+                    call.kind,
+                    attempt,
+                    failure,
+                    timed_out_before,
+                    retry::jitter(),
+                ),
+                left,
+                retry::useful_attempt(&self.timeouts, call.kind, failure),
             );
+            if decision == Decision::GiveUp(GiveUp::Budget) {
+                err = self.out_of_time(&shown, sent, attempt, Some(left));
+            }
             err.set_attempts(attempt);
             match decision {
                 Decision::Retry { wait, cause } => {
@@ -558,17 +608,54 @@ impl Client {
         }
     }
 
+    /// The error for a request whose time budget ran out.
+    /// `left`: what remained when a retry was not started for lack of it.
+    fn out_of_time(
+        &self,
+        shown: &str,
+        sent: bool,
+        attempts: u32,
+        left: Option<Duration>,
+    ) -> ApiError {
+        ApiError::Transport {
+            url: shown.to_string(),
+            message: String::new(),
+            kind: TransportKind::Budget {
+                per_request: self.budget.scope() == budget::Scope::Request,
+                sent,
+                left,
+            },
+            after: Some(self.budget.limit()),
+            attempts: attempts.max(1),
+        }
+    }
+
     /// One attempt: the request, then the answer read to its end, within the kind's read
-    /// timeout (silence before or within the answer) and deadline (the whole attempt).
-    async fn attempt(&self, call: &Call<'_>, url: &Url, shown: &str) -> Result<Response, ApiError> {
-        let read = self.timeouts.read(call.kind);
-        let deadline = self.timeouts.deadline(call.kind);
+    /// timeout (silence before or within the answer) and deadline (the whole attempt), each
+    /// cut to what is left of the budget (`limits`). A timer the budget cut reports the
+    /// budget, so that the error names the limit that really ended the request.
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        url: &Url,
+        shown: &str,
+        limits: &retry::AttemptLimits,
+    ) -> Result<Response, ApiError> {
+        let read = limits.read;
+        let deadline = limits.whole;
         let timed_out = |kind, after| ApiError::Transport {
             url: shown.to_string(),
             message: String::new(),
             kind,
             after: Some(after),
             attempts: 1,
+        };
+        let read_timed_out = || {
+            if limits.read_by_budget {
+                self.out_of_time(shown, true, 1, None)
+            } else {
+                timed_out(TransportKind::ReadTimeout, read)
+            }
         };
         let work = async {
             let mut req = self.http.request(call.method.clone(), url.clone());
@@ -583,7 +670,7 @@ impl Client {
             }
             let connect = self.timeouts.effective_connect();
             let mut resp = match tokio::time::timeout(read, req.send()).await {
-                Err(_) => return Err(timed_out(TransportKind::ReadTimeout, read)),
+                Err(_) => return Err(read_timed_out()),
                 Ok(Err(e)) => return Err(ApiError::transport(shown, &e, connect)),
                 Ok(Ok(r)) => r,
             };
@@ -618,7 +705,7 @@ impl Client {
             let mut body = bytes::BytesMut::with_capacity(hint);
             loop {
                 match tokio::time::timeout(read, resp.chunk()).await {
-                    Err(_) => return Err(timed_out(TransportKind::ReadTimeout, read)),
+                    Err(_) => return Err(read_timed_out()),
                     Ok(Err(e)) => return Err(ApiError::transport(shown, &e, connect)),
                     Ok(Ok(None)) => break,
                     Ok(Ok(Some(chunk))) if body.len() + chunk.len() > limit => {
@@ -644,6 +731,7 @@ impl Client {
         };
         match tokio::time::timeout(deadline, work).await {
             Ok(r) => r,
+            Err(_) if limits.whole_by_budget => Err(self.out_of_time(shown, true, 1, None)),
             Err(_) => Err(timed_out(TransportKind::Deadline, deadline)),
         }
     }

@@ -19,6 +19,11 @@
 //! - The rate-limited endpoints (dev token, public preview) are retried only when nothing
 //!   can have counted against the limit: a connection that could not be opened, or a
 //!   502/503/504 (a proxy whose upstream was down).
+//!
+//! All of it lives inside a time budget (`--max-time`, issue #19): each attempt's read
+//! timeout and deadline are cut to the time left ([`Timeouts::limits`]), and a retry is
+//! only started when its wait and a useful attempt still fit ([`within_budget`],
+//! [`useful_attempt`]); otherwise the request gives up naming the budget.
 
 use std::time::{Duration, SystemTime};
 
@@ -70,12 +75,23 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// server trickling a byte now and then cannot hold a script forever.
 pub const DEADLINE_FACTOR: u32 = 2;
 
-/// Configured timeouts: the connect timeout, and a read timeout that overrides every
-/// kind's default when set.
+/// The default time budget of a command (or, for batches, of each request). A server
+/// that accepts the connection and then says nothing must end any single command within
+/// 90 s: 80 s of requests leaves room for starting up, the keyring and the local files.
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(80);
+/// The least time left that makes an attempt worth starting after a failure other than
+/// a timeout (a refused connection, a 503): a connection and a small answer.
+pub const MIN_ATTEMPT: Duration = Duration::from_secs(1);
+
+/// Configured timeouts: the connect timeout, a read timeout that overrides every kind's
+/// default when set, and the time budget.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timeouts {
     pub connect: Duration,
     pub read: Option<Duration>,
+    /// The most time a command (or a batch's request) may spend on requests, retries and
+    /// their waits included (`--max-time`).
+    pub max_time: Duration,
 }
 
 impl Default for Timeouts {
@@ -83,8 +99,22 @@ impl Default for Timeouts {
         Timeouts {
             connect: DEFAULT_CONNECT_TIMEOUT,
             read: None,
+            max_time: DEFAULT_MAX_TIME,
         }
     }
+}
+
+/// How long one attempt may wait, given the time left in the budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttemptLimits {
+    /// The longest silence: the read timeout, or the time left when that is shorter.
+    pub read: Duration,
+    /// The whole attempt: the deadline, or the time left when that is shorter.
+    pub whole: Duration,
+    /// Whether the budget, not the read timeout, set `read`.
+    pub read_by_budget: bool,
+    /// Whether the budget, not the deadline, set `whole`.
+    pub whole_by_budget: bool,
 }
 
 impl Timeouts {
@@ -97,6 +127,19 @@ impl Timeouts {
     /// The whole attempt, answer included.
     pub fn deadline(&self, kind: Kind) -> Duration {
         self.read(kind) * DEADLINE_FACTOR
+    }
+
+    /// The limits of an attempt of `kind` when `left` remains of the budget. A timer
+    /// cut by the budget reports the budget when it fires, not the read timeout.
+    pub fn limits(&self, kind: Kind, left: Duration) -> AttemptLimits {
+        let read = self.read(kind);
+        let whole = self.deadline(kind);
+        AttemptLimits {
+            read: read.min(left),
+            whole: whole.min(left),
+            read_by_budget: left < read,
+            whole_by_budget: left < whole,
+        }
     }
 
     /// The connect timeout actually applied: shorter than the shortest read timeout (which
@@ -167,6 +210,8 @@ pub enum GiveUp {
     RetryAfterTooLong(Duration),
     /// An earlier attempt timed out already.
     TimedOutTwice,
+    /// The wait and a useful attempt do not fit in what is left of the time budget.
+    Budget,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,6 +277,32 @@ pub fn decide(
             wait: backoff,
             cause: WaitCause::Backoff,
         },
+    }
+}
+
+/// The least time a retry after `failure` needs to be of use. After a read timeout (or
+/// a deadline) the server has just been silent for the whole read timeout: an attempt
+/// cut to less than half of that is unlikely to see an answer, and would only turn a
+/// clear "read timeout" into a later "budget". After a connect timeout it needs the
+/// connect timeout; after anything else, [`MIN_ATTEMPT`] (or the read timeout, when
+/// shorter).
+pub fn useful_attempt(timeouts: &Timeouts, kind: Kind, failure: Failure) -> Duration {
+    let read = timeouts.read(kind);
+    match failure {
+        Failure::ReadTimeout | Failure::Deadline => read / 2,
+        Failure::ConnectTimeout => timeouts.effective_connect(),
+        _ => MIN_ATTEMPT.min(read),
+    }
+}
+
+/// Applies the time budget to a retry decision: a retry whose wait (backoff or
+/// `Retry-After`) and useful attempt (`needed`) do not fit in `left` is not started.
+pub fn within_budget(decision: Decision, left: Duration, needed: Duration) -> Decision {
+    match decision {
+        Decision::Retry { wait, .. } if wait.saturating_add(needed) > left => {
+            Decision::GiveUp(GiveUp::Budget)
+        }
+        d => d,
     }
 }
 
@@ -504,6 +575,153 @@ mod tests {
         );
     }
 
+    /// How a request to a server that accepts the connection and never answers ends,
+    /// following the rules `Client::send` follows, with the longest backoff: the time it
+    /// takes, and why it stops.
+    fn silent_server(kind: Kind, t: &Timeouts) -> (Duration, GiveUp) {
+        let mut elapsed = Duration::ZERO;
+        let mut attempt = 1;
+        let mut timed_out_before = false;
+        loop {
+            let left = t.max_time.saturating_sub(elapsed);
+            let limits = t.limits(kind, left);
+            elapsed += limits.read;
+            if limits.read_by_budget {
+                return (elapsed, GiveUp::Budget);
+            }
+            let failure = Failure::ReadTimeout;
+            let d = decide(kind, attempt, failure, timed_out_before, 0.999_999);
+            let left = t.max_time.saturating_sub(elapsed);
+            match within_budget(d, left, useful_attempt(t, kind, failure)) {
+                Decision::Retry { wait, .. } => {
+                    elapsed += wait;
+                    timed_out_before = true;
+                    attempt += 1;
+                }
+                Decision::GiveUp(why) => return (elapsed, why),
+            }
+        }
+    }
+
+    #[test]
+    fn by_default_a_silent_server_ends_every_request_within_90_seconds() {
+        let t = Timeouts::default();
+        assert_eq!(t.max_time, Duration::from_secs(80));
+        for kind in KINDS {
+            let (took, _) = silent_server(kind, &t);
+            assert!(took <= Duration::from_secs(80), "{kind:?}: {took:?}");
+        }
+        // The list: 60 s of silence leave 20 s, less than half a read timeout: no retry,
+        // and the budget is named (the issue's 120 s is gone).
+        assert_eq!(
+            silent_server(Kind::List, &t),
+            (Duration::from_secs(60), GiveUp::Budget)
+        );
+        // A small read: two 15 s timeouts and a backoff, well inside the budget.
+        let (took, why) = silent_server(Kind::Read, &t);
+        assert_eq!(why, GiveUp::TimedOutTwice);
+        assert!(took > Duration::from_secs(30) && took < Duration::from_secs(31));
+        // However long the read timeout, the budget ends it.
+        for (read, ends) in [(61, 61), (600, 80), (86_400, 80)] {
+            let t = Timeouts {
+                read: Some(Duration::from_secs(read)),
+                ..Timeouts::default()
+            };
+            for kind in KINDS {
+                let (took, why) = silent_server(kind, &t);
+                assert_eq!(took, Duration::from_secs(ends), "{kind:?} {read}");
+                if ends == 80 || matches!(kind, Kind::Read | Kind::List) {
+                    assert_eq!(why, GiveUp::Budget, "{kind:?} {read}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_budget_cuts_the_first_attempt() {
+        let t = Timeouts {
+            max_time: Duration::from_secs(3),
+            ..Timeouts::default()
+        };
+        assert_eq!(
+            silent_server(Kind::List, &t),
+            (Duration::from_secs(3), GiveUp::Budget)
+        );
+        let l = t.limits(Kind::List, Duration::from_secs(3));
+        assert_eq!(l.read, Duration::from_secs(3));
+        assert_eq!(l.whole, Duration::from_secs(3));
+        assert!(l.read_by_budget && l.whole_by_budget);
+        // A short read timeout inside a large budget is the limit that fires.
+        let t = Timeouts {
+            read: Some(Duration::from_millis(500)),
+            max_time: Duration::from_secs(60),
+            ..Timeouts::default()
+        };
+        let l = t.limits(Kind::List, Duration::from_secs(60));
+        assert_eq!(l.read, Duration::from_millis(500));
+        assert!(!l.read_by_budget && !l.whole_by_budget);
+        let (took, why) = silent_server(Kind::List, &t);
+        assert_eq!(why, GiveUp::TimedOutTwice);
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        // The deadline (twice the read timeout) is cut on its own.
+        let l = t.limits(Kind::List, Duration::from_millis(700));
+        assert_eq!(l.read, Duration::from_millis(500));
+        assert_eq!(l.whole, Duration::from_millis(700));
+        assert!(!l.read_by_budget && l.whole_by_budget);
+    }
+
+    #[test]
+    fn a_retry_starts_only_when_its_wait_and_a_useful_attempt_fit() {
+        let t = Timeouts::default();
+        let retry = |secs: f64| Decision::Retry {
+            wait: Duration::from_secs_f64(secs),
+            cause: WaitCause::RetryAfter,
+        };
+        // What a useful attempt needs, by what went before.
+        assert_eq!(
+            useful_attempt(&t, Kind::List, Failure::ReadTimeout),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            useful_attempt(&t, Kind::Read, Failure::Deadline),
+            Duration::from_millis(7500)
+        );
+        assert_eq!(
+            useful_attempt(&t, Kind::Read, Failure::ConnectTimeout),
+            Duration::from_secs(5)
+        );
+        assert_eq!(useful_attempt(&t, Kind::Read, status(503)), MIN_ATTEMPT);
+        let short = Timeouts {
+            read: Some(Duration::from_millis(300)),
+            ..t
+        };
+        assert_eq!(
+            useful_attempt(&short, Kind::Read, Failure::Connect),
+            Duration::from_millis(300)
+        );
+        // A Retry-After of 10 s with 10.5 s left: no room for the attempt after it.
+        assert_eq!(
+            within_budget(retry(10.0), Duration::from_millis(10_500), MIN_ATTEMPT),
+            Decision::GiveUp(GiveUp::Budget)
+        );
+        assert_eq!(
+            within_budget(retry(10.0), Duration::from_secs(11), MIN_ATTEMPT),
+            retry(10.0)
+        );
+        // Decisions that give up are left alone.
+        for why in [GiveUp::Final, GiveUp::Exhausted, GiveUp::TimedOutTwice] {
+            assert_eq!(
+                within_budget(Decision::GiveUp(why), Duration::ZERO, MIN_ATTEMPT),
+                Decision::GiveUp(why)
+            );
+        }
+        // Nothing left: nothing is retried, however short the wait.
+        assert_eq!(
+            within_budget(retry(0.25), Duration::ZERO, MIN_ATTEMPT),
+            Decision::GiveUp(GiveUp::Budget)
+        );
+    }
+
     #[test]
     fn timeouts_per_kind() {
         let t = Timeouts::default();
@@ -515,6 +733,7 @@ mod tests {
         let t = Timeouts {
             connect: Duration::from_secs(5),
             read: Some(Duration::from_millis(500)),
+            max_time: DEFAULT_MAX_TIME,
         };
         assert_eq!(t.read(Kind::List), Duration::from_millis(500));
         assert_eq!(t.effective_connect(), Duration::from_millis(450));

@@ -192,27 +192,42 @@ pub async fn renew(
         });
     }
     let mode = latest.as_ref().map(|t| t.kind).unwrap_or(profile.auth);
-    let fresh = match mode {
-        AuthMode::DevToken => fetch_dev_token(client, &profile.server).await?,
-        AuthMode::Oidc => {
-            let refresh = latest
-                .as_ref()
-                .and_then(|t| t.refresh_token.clone())
-                .ok_or(CliError::SessionExpired)?;
-            let (Some(issuer), Some(client_id)) = (&profile.issuer, &profile.client_id) else {
-                return Err(CliError::SessionExpired);
-            };
-            let provider =
-                oidc::Provider::discover(issuer, client_id, client.net(), observer).await?;
-            provider.refresh(&refresh).await?
-        }
-        AuthMode::Token => {
-            return Err(CliError::TokenRejected {
-                server: profile.server.clone(),
-                from_env: false,
-            });
-        }
-    };
+    let fresh =
+        match mode {
+            // A renewal that hits the endpoint's rate limit is a sign-in problem (exit 4)
+            // with a known cure, not a failing server: say so.
+            AuthMode::DevToken => fetch_dev_token(client, &profile.server)
+                .await
+                .map_err(|e| match e {
+                    CliError::ServerError {
+                        status: 500,
+                        maybe_rate_limited: true,
+                        ..
+                    } => CliError::RenewalRateLimited {
+                        server: profile.server.clone(),
+                        rejected: rejected.is_some(),
+                    },
+                    other => other,
+                })?,
+            AuthMode::Oidc => {
+                let refresh = latest
+                    .as_ref()
+                    .and_then(|t| t.refresh_token.clone())
+                    .ok_or(CliError::SessionExpired)?;
+                let (Some(issuer), Some(client_id)) = (&profile.issuer, &profile.client_id) else {
+                    return Err(CliError::SessionExpired);
+                };
+                let provider =
+                    oidc::Provider::discover(issuer, client_id, client.net(), observer).await?;
+                provider.refresh(&refresh).await?
+            }
+            AuthMode::Token => {
+                return Err(CliError::TokenRejected {
+                    server: profile.server.clone(),
+                    from_env: false,
+                });
+            }
+        };
     // Saved every time: the refresh token may have been rotated.
     store.save(&fresh)?;
     let b = fresh.bearer(kind).unwrap_or_default().to_string();

@@ -124,6 +124,12 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for LoggedHttp {
 /// trusts and proxies as the server's client does (the issuer may sit behind the same
 /// private CA). Its roots are always loaded: an issuer's endpoints may be https even
 /// when the server is not.
+///
+/// The time budget (`--max-time`) covers requests to the Nebula Commander server only.
+/// The identity provider's requests are not retried and each is bounded here on its own
+/// (10 s to connect, 30 s in all), so that none hangs; the sign-in around them (a browser,
+/// a device code being confirmed) lasts as long as the provider allows, which no budget
+/// of netinvite's should cut short.
 pub fn http_client(net: &NetConfig) -> Result<openidconnect::reqwest::Client, CliError> {
     let builder = openidconnect::reqwest::Client::builder()
         .redirect(openidconnect::reqwest::redirect::Policy::none())

@@ -3,6 +3,10 @@
 //! result per item. What each item means (created, skipped, revoked) is decided by the
 //! command; this module only sends, and never sends a write twice except after a 401 or
 //! a missing user record, which the server checks before it writes anything.
+//!
+//! A batch's length depends on its input, so a command that runs one calls
+//! [`Session::budget_per_request`] first: each request then gets the whole `--max-time`
+//! budget, instead of all of them sharing the command's.
 
 pub mod csv;
 pub mod input;

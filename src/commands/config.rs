@@ -1,6 +1,7 @@
 //! `netinvite config` — list profiles, show the resolved settings, choose the default
 //! profile and change per-profile settings (public URL for links behind a proxy, OIDC
-//! issuer and client id, which token is the bearer, a private CA).
+//! issuer and client id, which token is the bearer, a private CA, timeouts and the time
+//! budget).
 
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -51,6 +52,8 @@ pub enum Key {
     ConnectTimeout,
     /// Seconds the server may stay silent, before or within an answer
     ReadTimeout,
+    /// Seconds a command may spend waiting on the server, retries included (bulk create, bulk revoke and wait: each request)
+    MaxTime,
 }
 
 #[derive(Debug, Args)]
@@ -134,7 +137,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     let sel = ctx.select()?;
     let store = ctx.store(&sel);
     let ca = sel.server_url().ok().and_then(|u| ctx.ca_choice(&u));
-    let timeouts = ctx.timeouts(Some(&sel.profile))?;
+    let (timeouts, max_time_from) = ctx.timeouts_from(Some(&sel.profile))?;
     let v = serde_json::json!({
         "config_file": ctx.config.path().display().to_string(),
         "profile": sel.name,
@@ -151,6 +154,8 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         "token_env_override": std::env::var_os("NETINVITE_TOKEN").is_some(),
         "connect_timeout": timeouts.connect.as_secs_f64(),
         "read_timeout": timeouts.read.map(|d| d.as_secs_f64()),
+        "max_time": timeouts.max_time.as_secs_f64(),
+        "max_time_from": max_time_from.as_str(),
     });
     if ctx.io.json {
         return ctx.io.out(&to_pretty(&v));
@@ -175,6 +180,8 @@ fn show(ctx: &Context) -> Result<(), CliError> {
             "token_env_override",
             "connect_timeout",
             "read_timeout",
+            "max_time",
+            "max_time_from",
         ] {
             let val = match map.get(key) {
                 Some(serde_json::Value::Null) if key == "read_timeout" => {
@@ -226,7 +233,7 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
     };
     // Timeouts too, so that a bad value fails before the file is touched.
     let secs = match (key, &value) {
-        (Key::ConnectTimeout | Key::ReadTimeout, Some(v)) => Some(seconds(v)?),
+        (Key::ConnectTimeout | Key::ReadTimeout | Key::MaxTime, Some(v)) => Some(seconds(v)?),
         _ => None,
     };
     let value = match (key, value) {
@@ -261,6 +268,7 @@ fn set(ctx: &mut Context, key: Key, value: Option<String>) -> Result<(), CliErro
             Key::CaCert => p.ca_cert = ca_cert.clone(),
             Key::ConnectTimeout => p.connect_timeout = secs,
             Key::ReadTimeout => p.read_timeout = secs,
+            Key::MaxTime => p.max_time = secs,
         }
         Ok(())
     })?;

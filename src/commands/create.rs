@@ -154,6 +154,10 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
     }
 
     let mut session = ctx.session().await?;
+    if emails.len() > 1 {
+        // A batch: each address's requests get their own time budget.
+        session.budget_per_request();
+    }
     let nets = session.ensure_user_record().await?;
     let network = resolve_network(&nets, args.network.as_deref().unwrap_or_default())?.clone();
     let base = session.selected.public_base();
@@ -406,6 +410,8 @@ async fn run_file(ctx: &mut Context, args: &CreateArgs, path: &Path) -> Result<(
     }
 
     let mut session = ctx.session().await?;
+    // A batch as long as its input: each request gets its own time budget.
+    session.budget_per_request();
     let nets = session.ensure_user_record().await?;
     let default_network = args
         .network

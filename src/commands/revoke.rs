@@ -72,6 +72,10 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
     bulk_flags_need_status(&args)?;
     let ids = parse_ids(&args.ids)?;
     let mut session = ctx.session().await?;
+    if ids.len() > 1 {
+        // A batch: each id's requests get their own time budget.
+        session.budget_per_request();
+    }
     let network_id = network_filter(&mut session, args.bulk_network.as_deref()).await?;
     let found = find_invitations(&mut session, &ids, network_id).await?;
     let now = chrono::Utc::now();
@@ -326,6 +330,8 @@ async fn run_bulk(ctx: &mut Context, args: &RevokeArgs, wanted: &str) -> Result<
         .map(crate::duration::parse)
         .transpose()?;
     let mut session = ctx.session().await?;
+    // A batch as long as the selection: each request gets its own time budget.
+    session.budget_per_request();
     let network_id =
         crate::commands::network_filter(&mut session, args.bulk_network.as_deref()).await?;
     let now = chrono::Utc::now();

@@ -93,6 +93,8 @@ pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
         });
     }
     let mut session = ctx.session().await?;
+    // `--timeout` ends the wait; each poll is bounded by a time budget of its own.
+    session.budget_per_request();
     let given_network = network_filter(&mut session, args.network.as_deref()).await?;
     let mut network_of: HashMap<i64, Option<i64>> = ids
         .iter()

@@ -537,7 +537,7 @@ fn a_create_that_never_happened_is_reported_failed() {
         .code(1);
     let rows = lines(&out);
     assert_eq!(rows[0]["status"], "failed");
-    assert_eq!(rows[0]["code"], "timeout");
+    assert_eq!(rows[0]["code"], "read_timeout");
     assert!(rows[0]["reason"].as_str().unwrap().contains("not created"));
     assert_eq!(
         count(&w, "POST", "/api/invitations"),

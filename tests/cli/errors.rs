@@ -67,7 +67,7 @@ fn a_slow_server_times_out() {
         .code(7)
         .stdout_empty()
         .stderr_has("no answer from")
-        .stderr_has("within 0.5 s (read timeout)")
+        .stderr_has("within 0.5 s (read timeout, --read-timeout)")
         .stderr_has("(after 2 attempts)");
 }
 

@@ -285,9 +285,12 @@ fn a_server_that_never_answers_fails_within_two_read_timeouts() {
     assert!(took < std::time::Duration::from_secs(10), "{took:?}");
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     let e = out.json_error();
-    assert_eq!(e["code"], "timeout");
+    assert_eq!(e["code"], "read_timeout");
     let msg = e["message"].as_str().unwrap();
-    assert!(msg.contains("within 0.5 s (read timeout)"), "{msg}");
+    assert!(
+        msg.contains("within 0.5 s (read timeout, --read-timeout)"),
+        "{msg}"
+    );
     assert!(msg.contains("/api/invitations"), "{msg}");
     assert!(e["hint"].as_str().unwrap().contains("--read-timeout"));
 }
@@ -342,7 +345,7 @@ fn a_stalled_write_is_reported_as_unknown_and_not_resent() {
     inject(&w, "DELETE", &path, FaultKind::Stall, 1);
     w.run(&["revoke", &id, "--yes", "--read-timeout", "0.5"])
         .code(7)
-        .stderr_has("within 0.5 s (read timeout)")
+        .stderr_has("within 0.5 s (read timeout, --read-timeout)")
         .stderr_has(&format!("netinvite show {id}"));
     assert_eq!(attempts(&w, "DELETE", &path), 1);
 }
@@ -470,7 +473,7 @@ fn the_profile_and_the_environment_set_the_timeouts() {
     assert_eq!(show["connect_timeout"], 5.0);
     w.run(&["list"])
         .code(7)
-        .stderr_has("within 0.4 s (read timeout)");
+        .stderr_has("within 0.4 s (read timeout, --read-timeout)");
     // The flag beats the profile; the old variable name still works.
     w.run(&["list", "--read-timeout", "0.3"])
         .code(7)
@@ -543,11 +546,11 @@ fn a_connection_that_cannot_be_opened_in_time_is_a_connect_timeout() {
         .stdout_empty();
     assert!(started.elapsed() < std::time::Duration::from_secs(8));
     let e = out.json_error();
-    assert_eq!(e["code"], "timeout");
+    assert_eq!(e["code"], "connect_timeout");
     let msg = e["message"].as_str().unwrap();
     assert!(
         msg.contains(&format!(
-            "could not connect to {url}/api/invitations within 0.3 s (connect timeout)"
+            "could not connect to {url}/api/invitations within 0.3 s (connect timeout, --connect-timeout)"
         )),
         "{msg}"
     );
@@ -669,10 +672,12 @@ fn a_trickling_answer_hits_the_deadline() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     let e = out.json_error();
-    assert_eq!(e["code"], "timeout");
+    assert_eq!(e["code"], "read_timeout");
     let msg = e["message"].as_str().unwrap();
     assert!(
-        msg.contains("did not complete within 0.8 s (deadline: twice the read timeout)"),
+        msg.contains(
+            "did not complete within 0.8 s (deadline: twice the read timeout, --read-timeout)"
+        ),
         "{msg}"
     );
 }

@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod bulk;
 mod create;
+mod deadline;
 mod errors;
 mod faults;
 mod help;
