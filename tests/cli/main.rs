@@ -8,6 +8,7 @@ mod bulk;
 mod create;
 mod errors;
 mod faults;
+mod gh;
 mod help;
 mod hostile;
 mod idp;
