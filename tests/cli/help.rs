@@ -19,6 +19,7 @@ const COMMANDS: &[&[&str]] = &[
     &["revoke"],
     &["wait"],
     &["inspect"],
+    &["api"],
     &["accept"],
     &["doctor"],
     &["config"],
