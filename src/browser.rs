@@ -8,7 +8,8 @@ use crate::error::CliError;
 
 /// `--web`: opens `path` of the web UI of the selected profile (its `public-url`, which
 /// invitation links also use, else its server) in the browser, or prints the URL on
-/// stdout where no browser can open. No request is made and no sign-in is needed.
+/// stdout where no browser can open; with `--json`, `{"url": …, "opened": …}` either
+/// way. No request is made and no sign-in is needed.
 ///
 /// One line per command: `return crate::browser::open_page(ctx, "/audit");` (for
 /// `members list --web`: `&format!("/networks/{id}/users")`).
@@ -19,7 +20,12 @@ pub fn open_page(ctx: &Context, path: &str) -> Result<(), CliError> {
         selected.public_base(),
         path.trim_start_matches('/')
     );
-    if can_open() && open(&url) {
+    let opened = can_open() && open(&url);
+    if ctx.io.json {
+        let v = serde_json::json!({ "url": url, "opened": opened });
+        return ctx.io.out(&crate::output::json::to_pretty(&v));
+    }
+    if opened {
         ctx.io.status(&format!("Opening {url} in your browser."));
         return Ok(());
     }

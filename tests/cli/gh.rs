@@ -292,6 +292,17 @@ fn list_web_opens_the_invitations_page_without_a_request() {
         )
         .ok();
     assert_eq!(out.stdout, "https://nebula.example.com/invitations\n");
+    let out = w
+        .run_with(
+            &["list", "--web", "--jq", "[.url, .opened]|@tsv"],
+            &[("DISPLAY", ""), ("BROWSER", "")],
+            None,
+        )
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "https://nebula.example.com/invitations\tfalse\n"
+    );
 
     // Filters do not apply to a page: refused rather than ignored.
     w.run(&["list", "--web", "--status", "pending"]).code(2);
