@@ -95,9 +95,13 @@ pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
     }
     let mut session = ctx.session().await?;
     let given_network = network_filter(&mut session, args.network.as_deref()).await?;
+    // A picked invitation comes from a fresh listing (which also taught the index its
+    // network) that already answered the first poll: pending, within its deadline, and,
+    // unless its email went out, not there yet.
+    let mut first_poll_answered = false;
     if ids.is_empty() {
-        // Picked from a fresh listing, which also taught the index its network.
         let inv = pick::pick(ctx, &mut session, given_network, args.network.as_deref()).await?;
+        first_poll_answered = args.until == Until::Accepted || inv.email_status != "sent";
         ids.push(inv.id);
     }
     let mut network_of: HashMap<i64, Option<i64>> = ids
@@ -126,27 +130,29 @@ pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
         if waiting.is_empty() {
             break;
         }
-        let spinner = ctx.io.spinner(&format!(
-            "waiting for {} to be {what}…",
-            if waiting.len() == 1 {
-                format!("invitation {}", waiting[0])
-            } else {
-                format!("{} invitations", waiting.len())
+        if !std::mem::take(&mut first_poll_answered) {
+            let spinner = ctx.io.spinner(&format!(
+                "waiting for {} to be {what}…",
+                if waiting.len() == 1 {
+                    format!("invitation {}", waiting[0])
+                } else {
+                    format!("{} invitations", waiting.len())
+                }
+            ));
+            let news = poll(
+                &mut session,
+                &waiting,
+                &mut network_of,
+                args.until,
+                given_network.is_some(),
+            )
+            .await;
+            spinner.finish();
+            let news = news?;
+            for (id, end) in news {
+                report(ctx, id, &end, started.elapsed(), what);
+                ended.insert(id, (end, started.elapsed()));
             }
-        ));
-        let news = poll(
-            &mut session,
-            &waiting,
-            &mut network_of,
-            args.until,
-            given_network.is_some(),
-        )
-        .await;
-        spinner.finish();
-        let news = news?;
-        for (id, end) in news {
-            report(ctx, id, &end, started.elapsed(), what);
-            ended.insert(id, (end, started.elapsed()));
         }
         if ended.len() == ids.len() || started.elapsed() >= timeout {
             break;

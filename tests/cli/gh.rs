@@ -520,3 +520,28 @@ fn nothing_to_pick_says_so() {
         "{screen}"
     );
 }
+
+#[test]
+fn wait_goes_on_with_the_picked_invitation_without_asking_again_at_once() {
+    let w = picker_world();
+    w.server.clear_requests();
+    let t = Tmux::start(&w, &["wait", "--timeout", "1s", "--network", "office"]);
+    t.wait_for("carol@example.com");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=1"), "timed out:\n{screen}");
+    // The pick's listing, then one poll when the timeout is up: the listing already
+    // answered the first poll.
+    let office = w.network_id("office");
+    let lists: Vec<_> = w
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/invitations")
+        .map(|r| r.query.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        lists,
+        vec![format!("network_id={office}&status_filter=pending"); 2]
+    );
+}
