@@ -20,7 +20,7 @@ NI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${NI_ENV_TIMEOUT:=10}"
 
 # Debian packages and the command that shows each one is present.
-NI_PACKAGES=(dbus gnome-keyring libsecret-tools xvfb xauth xclip xsel)
+NI_PACKAGES=(dbus gnome-keyring libsecret-tools xvfb xauth xclip xsel tmux)
 declare -gA NI_PACKAGE_CMD=(
     [dbus]=dbus-daemon
     [gnome-keyring]=gnome-keyring-daemon
@@ -29,6 +29,7 @@ declare -gA NI_PACKAGE_CMD=(
     [xauth]=xauth
     [xclip]=xclip
     [xsel]=xsel
+    [tmux]=tmux
 )
 
 # Variables ni_env_up exports (restored to their old values by ni_env_down).

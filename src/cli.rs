@@ -139,6 +139,8 @@ pub enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Accept an invitation (as the invitee)
     Accept(commands::accept::AcceptArgs),
+    /// Make an authenticated request to any API path (like `gh api`)
+    Api(commands::api::ApiArgs),
     /// Check the server, the sign-in set-up, the keyring and the clipboard
     Doctor(commands::doctor::DoctorArgs),
     /// Show or change profile settings

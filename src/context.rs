@@ -579,6 +579,38 @@ impl Session {
         }
     }
 
+    /// Any request (`netinvite api`), answered whatever its status, with the same
+    /// recoveries as [`Session::call`]: a 401 renews the token once and asks again (not
+    /// when the caller sent its own `Authorization`; a renewal the server refuses leaves
+    /// the 401 answer as the result), a 403 "User not found" creates the user record
+    /// once and asks again.
+    pub async fn raw(
+        &mut self,
+        req: &crate::api::RawRequest,
+    ) -> Result<crate::api::RawAnswer, CliError> {
+        let first = self.client.raw(req).await.map_err(|e| self.map_error(e))?;
+        if first.status == 401 && !req.has_authorization() {
+            match self.recover_unauthorized().await {
+                Ok(()) => {}
+                Err(CliError::TokenRejected { .. }) => return Ok(first),
+                Err(e) => return Err(e),
+            }
+        } else if first.status == 403
+            && !self.user_record_ensured
+            && matches!(first.detail(), crate::api::Detail::Message(m) if m == "User not found")
+        {
+            self.ensure_user_record().await?;
+        } else {
+            return Ok(first);
+        }
+        self.client.raw(req).await.map_err(|e| self.map_error(e))
+    }
+
+    /// Whether the token in use came from `NETINVITE_TOKEN`.
+    pub fn token_from_env(&self) -> bool {
+        self.bearer.source == Source::Env
+    }
+
     /// `GET /api/invitations`. A caller without a user record on the server gets `[]`
     /// (not an error), e.g. a token from `NETINVITE_TOKEN` that never listed networks:
     /// an empty answer therefore makes sure of the record once and asks again.

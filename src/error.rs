@@ -96,7 +96,26 @@ pub enum CliError {
         done: usize,
         total: usize,
     },
+    /// `netinvite api`: the server answered with a status outside 2xx (its body went to
+    /// stdout). The exit status follows the status: see [`api_status_exit`].
+    ApiStatus {
+        method: String,
+        path: String,
+        status: u16,
+        detail: Option<String>,
+        server: String,
+        from_env: bool,
+    },
+    /// `netinvite api PATH` with a path netinvite will not send.
+    ApiPath {
+        input: String,
+        reason: &'static str,
+    },
     // -- not found (3)
+    /// No id was given and the picker had nothing to offer.
+    NothingToPick {
+        network: Option<String>,
+    },
     InvitationNotFound {
         id: i64,
     },
@@ -358,7 +377,10 @@ impl CliError {
             | InvalidInput { .. }
             | BatchInterrupted { .. }
             | CaFile(_)
+            | ApiPath { .. }
             | BadProxy(_) => USAGE,
+            ApiStatus { status, .. } => api_status_exit(*status),
+            NothingToPick { .. } => NOT_FOUND,
             InvitationNotFound { .. }
             | InvitationTokenNotFound
             | NetworkNotFound { .. }
@@ -487,6 +509,16 @@ impl CliError {
             WaitIncomplete { closed, .. } if !closed.is_empty() => "wait_closed",
             WaitIncomplete { timed_out, .. } if !timed_out.is_empty() => "wait_timeout",
             WaitIncomplete { .. } => "email_failed",
+            ApiStatus { status, .. } => match status {
+                401 => "token_rejected",
+                403 => "permission_denied",
+                404 => "not_found",
+                409 | 410 => "conflict",
+                500..=599 => "server_error",
+                _ => "rejected",
+            },
+            ApiPath { .. } => "usage",
+            NothingToPick { .. } => "nothing_to_pick",
             InvitationNotFound { .. } | InvitationTokenNotFound => "invitation_not_found",
             NetworkNotFound { .. } => "network_not_found",
             NetworkAmbiguous { .. } => "network_ambiguous",
@@ -642,6 +674,21 @@ impl CliError {
                 }
                 parts.join("; ")
             }
+            ApiStatus {
+                method,
+                path,
+                status,
+                detail,
+                ..
+            } => match detail {
+                Some(d) => format!("HTTP {status} from {method} /{path}: {d}"),
+                None => format!("HTTP {status} from {method} /{path}"),
+            },
+            ApiPath { input, reason } => format!("cannot request {input:?}: {reason}"),
+            NothingToPick { network: Some(n) } => {
+                format!("no pending invitation to pick from in network {n:?}")
+            }
+            NothingToPick { network: None } => "no pending invitation to pick from".into(),
             InvitationNotFound { id } => format!("invitation {id} not found"),
             InvitationTokenNotFound => "no invitation has this token".into(),
             NetworkNotFound { query, .. } => format!("no network named {query:?}"),
@@ -950,6 +997,20 @@ impl CliError {
                 "use an http:// or https:// proxy URL such as http://proxy.example:3128, or unset {} for netinvite",
                 e.var
             ),
+            ApiStatus {
+                status: 401,
+                server,
+                from_env: false,
+                ..
+            } => format!("sign in again: netinvite login --server {server}"),
+            ApiStatus {
+                status: 401,
+                from_env: true,
+                ..
+            } => "set NETINVITE_TOKEN to a current token, or unset it to use the stored sign-in".into(),
+            ApiStatus { .. } => "the answer's body is on standard output".into(),
+            ApiPath { .. } => "give a path on the signed-in server, e.g. api/invitations or /api/networks?x=1".into(),
+            NothingToPick { .. } => "give the id (`netinvite list` shows every invitation), or create one with `netinvite create`".into(),
             InvitationNotFound { .. } => "`netinvite list` shows the invitations you can see".into(),
             InvitationTokenNotFound => "check that the link was copied whole".into(),
             NetworkNotFound { .. } | NetworkAmbiguous { .. } => {
@@ -1284,6 +1345,20 @@ pub fn shell_word(s: &str) -> String {
     }
 }
 
+/// The exit status of `netinvite api` for an answer outside 2xx: as for the other
+/// commands where the status says it (401 → 4, 403 → 5, 404 → 3, 409 and 410 → 6, 5xx
+/// → 7); any other status (a 400, a 422, a redirect) is a refused request → 1.
+pub fn api_status_exit(status: u16) -> u8 {
+    match status {
+        401 => AUTH,
+        403 => PERMISSION,
+        404 => NOT_FOUND,
+        409 | 410 => CONFLICT,
+        500..=599 => SERVER,
+        _ => FAILURE,
+    }
+}
+
 /// `scheme://host[:port]` of a URL (what a certificate is about), else the text.
 fn origin_of(url: &str) -> String {
     url::Url::parse(url)
@@ -1460,6 +1535,7 @@ mod tests {
                 retry_after: None,
                 attempts: 1,
                 subject: Subject::None,
+                body: Default::default(),
             },
             "http://x",
         );
@@ -1483,6 +1559,7 @@ mod tests {
                 retry_after: None,
                 attempts: 1,
                 subject: Subject::None,
+                body: Default::default(),
             },
             "s",
         );
@@ -1504,6 +1581,7 @@ mod tests {
                 retry_after: None,
                 attempts: 1,
                 subject: Subject::None,
+                body: Default::default(),
             },
             "s",
         );
@@ -1522,6 +1600,7 @@ mod tests {
                 retry_after: None,
                 attempts: 1,
                 subject,
+                body: Default::default(),
             },
             "s",
         )

@@ -134,6 +134,20 @@ impl Io {
         }
     }
 
+    /// Writes bytes to stdout as they are, past any `--jq` filter (`netinvite api`
+    /// prints an error answer's body as received). A closed pipe ends quietly.
+    pub fn out_raw(&self, bytes: &[u8]) -> Result<(), CliError> {
+        let mut out = std::io::stdout().lock();
+        match out.write_all(bytes).and_then(|_| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed_pipe(),
+            Err(e) => Err(CliError::Io {
+                what: "cannot write to standard output".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
     /// Writes one line of data to stdout (a link, a token). The line is made printable:
     /// a link carries the server's token, and no control character belongs in one.
     pub fn outln(&self, text: &str) -> Result<(), CliError> {
@@ -229,6 +243,24 @@ impl Io {
             .default(false)
             .interact_opt()
             .map(|answer| answer.unwrap_or(false))
+            .map_err(|_| CliError::Cancelled)
+    }
+
+    /// A fuzzy-filtered choice among `items` on the terminal (stderr): the index chosen,
+    /// or `None` when the user pressed Esc. Refused where no prompt may be shown.
+    pub fn fuzzy_select(&self, prompt: &str, items: &[String]) -> Result<Option<usize>, CliError> {
+        if !self.can_prompt() {
+            return Err(CliError::Usage {
+                message: "cannot choose without a terminal".into(),
+                hint: Some("give the id on the command line".into()),
+            });
+        }
+        dialoguer::FuzzySelect::new()
+            .with_prompt(prompt)
+            .items(items)
+            .default(0)
+            .max_length(15)
+            .interact_opt()
             .map_err(|_| CliError::Cancelled)
     }
 

@@ -19,6 +19,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod batch;
+pub mod browser;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
@@ -83,6 +84,13 @@ pub fn main() -> ExitCode {
             }
         }
     }
+    // Without an id these commands offer a picker, which needs a terminal; elsewhere the
+    // id stays required, with the usage error clap has always given for it.
+    if let Some((sub, arg)) = missing_id(&cli.command)
+        && !io.can_prompt()
+    {
+        return clap_failure(id_required(sub, arg));
+    }
     if let Command::Help(args) = &cli.command {
         return match manual::help(Cli::command(), &args.command).and_then(|text| io.out(&text)) {
             Ok(()) => ExitCode::SUCCESS,
@@ -138,6 +146,32 @@ fn text_only(command: &Command) -> Result<(), error::CliError> {
     })
 }
 
+/// The subcommand and argument of a command that needs an invitation id and got none.
+fn missing_id(command: &Command) -> Option<(&'static str, &'static str)> {
+    match command {
+        Command::Show(a) if a.id.is_none() => Some(("show", "id")),
+        Command::CopyLink(a) if a.id.is_none() => Some(("copy-link", "id")),
+        Command::Resend(a) if a.ids.is_empty() => Some(("resend", "ids")),
+        Command::Revoke(a) if a.ids.is_empty() && a.status.is_none() => Some(("revoke", "ids")),
+        Command::Wait(a) if a.ids.is_empty() => Some(("wait", "ids")),
+        _ => None,
+    }
+}
+
+/// clap's own error for the missing id: the arguments parsed again by the command with
+/// the id required, so that the text (and its usage line) is exactly what it was before
+/// the picker existed.
+fn id_required(sub: &str, arg: &'static str) -> clap::Error {
+    let cmd = Cli::command().mut_subcommand(sub, |c| c.mut_arg(arg, |a| a.required(true)));
+    match cmd.try_get_matches_from(std::env::args_os()) {
+        Err(e) => e,
+        Ok(_) => Cli::command().error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            format!("`netinvite {sub}` needs an invitation id"),
+        ),
+    }
+}
+
 /// Runs one parsed command.
 async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliError> {
     match command {
@@ -156,6 +190,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliE
         Command::Wait(a) => commands::wait::run(ctx, a).await,
         Command::Members(a) => commands::members::run(ctx, a).await,
         Command::History(a) => commands::history::run(ctx, a).await,
+        Command::Api(a) => commands::api::run(ctx, a).await,
         Command::Doctor(a) => commands::doctor::run(ctx, a).await,
         Command::Config(a) => commands::config::run(ctx, a),
         Command::Completions(a) => commands::completions::run(ctx, a),

@@ -193,6 +193,9 @@ pub enum ApiError {
         retry_after: Option<std::time::Duration>,
         attempts: u32,
         subject: Subject,
+        /// The body as read (at most `ERROR_BODY_LIMIT`), for `netinvite api`, which
+        /// prints it whatever the status.
+        body: Box<ErrorBody>,
     },
     /// A 2xx answer whose body is not what the contract says.
     Decode {
@@ -260,6 +263,10 @@ impl ApiError {
             retry_after: None,
             attempts: 1,
             subject: Subject::None,
+            body: Box::new(ErrorBody {
+                bytes: bytes::Bytes::copy_from_slice(body),
+                is_json,
+            }),
         }
     }
 
@@ -303,6 +310,26 @@ impl ApiError {
     pub fn is_user_not_found(&self) -> bool {
         self.status() == Some(403) && self.known() == Some(KnownDetail::UserNotFound)
     }
+}
+
+/// The body of a non-2xx answer. Its `Debug` shows only its length: errors are printed
+/// with `{:?}` in test failures and crash reports, and a body is not for those.
+#[derive(Clone, Default, PartialEq)]
+pub struct ErrorBody {
+    pub bytes: bytes::Bytes,
+    /// Whether the server said `Content-Type: application/json`.
+    pub is_json: bool,
+}
+
+impl std::fmt::Debug for ErrorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ErrorBody({} bytes)", self.bytes.len())
+    }
+}
+
+/// The server's `detail` of an error body (see [`Detail`]).
+pub fn detail_of(is_json: bool, body: &[u8]) -> Detail {
+    parse_detail(is_json, body)
 }
 
 fn parse_detail(is_json: bool, body: &[u8]) -> Detail {

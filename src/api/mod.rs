@@ -18,7 +18,7 @@ pub mod transport;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::{Method, StatusCode, header};
+use reqwest::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -26,6 +26,9 @@ pub use budget::Budget;
 use error::TransportKind;
 pub use error::{ApiError, Detail, KnownDetail, Subject, ValidationItem};
 use models::*;
+/// For building a [`RawRequest`] without naming the HTTP library.
+pub use reqwest::Method;
+pub use reqwest::header::{HeaderName, HeaderValue};
 use retry::{Decision, Failure, GiveUp, WaitCause};
 pub use retry::{Kind, Timeouts};
 pub use transport::NetConfig;
@@ -118,6 +121,9 @@ struct Call<'a> {
     body: Option<bytes::Bytes>,
     kind: Kind,
     subject: Subject,
+    /// Extra headers (`netinvite api -H`); an `Authorization` among them replaces the
+    /// bearer, a `Content-Type` the default one.
+    headers: &'a [(header::HeaderName, header::HeaderValue)],
 }
 
 impl<'a> Call<'a> {
@@ -131,6 +137,7 @@ impl<'a> Call<'a> {
             body: None,
             kind,
             subject: Subject::None,
+            headers: &[],
         }
     }
 }
@@ -456,6 +463,46 @@ impl Client {
         Ok(resp.date)
     }
 
+    /// Any request on this server, for `netinvite api`: the answer whatever its status
+    /// (an error answer's body is cut at [`ERROR_BODY_LIMIT`]); only a failure without
+    /// an answer is an error. A GET (or HEAD) follows the retry policy of reads (that of
+    /// the list, with its longer read timeout, for `api/invitations`); any other method
+    /// that of writes, so it is sent again only when the connection could not be opened.
+    pub async fn raw(&self, req: &RawRequest) -> Result<RawAnswer, ApiError> {
+        let params: Vec<(&str, String)> = req
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let kind = match req.method {
+            Method::GET | Method::HEAD if req.path == "api/invitations" => Kind::List,
+            Method::GET | Method::HEAD => Kind::Read,
+            _ => Kind::Write,
+        };
+        let sent = self
+            .send(Call {
+                method: req.method.clone(),
+                params: &params,
+                body: req.body.clone(),
+                headers: &req.headers,
+                ..Call::new(&req.path, kind)
+            })
+            .await;
+        match sent {
+            Ok(resp) => Ok(RawAnswer {
+                status: resp.status.as_u16(),
+                is_json: resp.is_json,
+                body: resp.body,
+            }),
+            Err(ApiError::Status { status, body, .. }) => Ok(RawAnswer {
+                status,
+                is_json: body.is_json,
+                body: body.bytes,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
         let resp = self.send(call).await?;
         decode(resp)
@@ -659,14 +706,21 @@ impl Client {
         };
         let work = async {
             let mut req = self.http.request(call.method.clone(), url.clone());
-            if let Some(token) = &self.bearer {
+            let given = |name| call.headers.iter().any(|(n, _)| *n == name);
+            if let Some(token) = &self.bearer
+                && !given(header::AUTHORIZATION)
+            {
                 req = req.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()));
+            }
+            for (name, value) in call.headers {
+                req = req.header(name.clone(), value.clone());
             }
             if let Some(body) = &call.body {
                 // Without this exact content type the server does not parse the body (422).
-                req = req
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(body.clone());
+                if !given(header::CONTENT_TYPE) {
+                    req = req.header(header::CONTENT_TYPE, "application/json");
+                }
+                req = req.body(body.clone());
             }
             let connect = self.timeouts.effective_connect();
             let mut resp = match tokio::time::timeout(read, req.send()).await {
@@ -782,6 +836,41 @@ impl ListBody {
             status: r.status.as_u16(),
             message,
         })
+    }
+}
+
+/// A request for [`Client::raw`].
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub method: Method,
+    /// Relative to the server's base, without a leading slash, e.g. `api/invitations`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(header::HeaderName, header::HeaderValue)>,
+    pub body: Option<bytes::Bytes>,
+}
+
+impl RawRequest {
+    /// Whether the caller sends its own `Authorization` (then a 401 is not renewed).
+    pub fn has_authorization(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, _)| *n == header::AUTHORIZATION)
+    }
+}
+
+/// The answer to a [`RawRequest`], whatever its status.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub is_json: bool,
+    pub body: bytes::Bytes,
+}
+
+impl RawAnswer {
+    /// The server's `detail` when the body carries one.
+    pub fn detail(&self) -> Detail {
+        error::detail_of(self.is_json, &self.body)
     }
 }
 

@@ -1,6 +1,7 @@
 //! `netinvite copy-link` — put an invitation's accept link on the clipboard (it stays
 //! there after netinvite exits), or print it. A link is never lost: without a clipboard
-//! it is printed.
+//! it is printed. Without an id, on a terminal, the invitation is picked from the pending
+//! ones (`commands::pick`).
 
 use clap::Args;
 
@@ -12,8 +13,9 @@ use crate::output;
 
 #[derive(Debug, Args)]
 pub struct CopyLinkArgs {
-    /// Invitation id
-    pub id: String,
+    /// Invitation id (on a terminal, without it: pick from the pending invitations)
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
 
     /// Print the link to stdout instead of copying it
     #[arg(long, short = 'p')]
@@ -25,7 +27,7 @@ pub struct CopyLinkArgs {
 }
 
 pub async fn run(ctx: &mut Context, args: CopyLinkArgs) -> Result<(), CliError> {
-    let (session, inv) = find_one(ctx, &args.id, args.network.as_deref()).await?;
+    let (session, inv) = find_one(ctx, args.id.as_deref(), args.network.as_deref()).await?;
     let id = inv.id;
     let link = output::link(&session.selected.public_base(), &inv.token);
     let status = inv.effective_status(chrono::Utc::now());

@@ -54,6 +54,11 @@ pub struct HistoryArgs {
     /// Output format (default: a table on a terminal, TSV otherwise)
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Open the audit page of the web UI in the browser instead (prints its URL where no
+    /// browser can open); no request is made
+    #[arg(long, short = 'w', conflicts_with_all = ["ids", "email", "network", "since", "action", "limit", "format"])]
+    pub web: bool,
 }
 
 /// The events shown, their audit action names and the words people read.
@@ -149,6 +154,9 @@ fn parse_actions(inputs: &[String]) -> Result<Vec<&'static str>, CliError> {
 }
 
 pub async fn run(ctx: &mut Context, args: HistoryArgs) -> Result<(), CliError> {
+    if args.web {
+        return crate::browser::open_page(ctx, "/audit");
+    }
     let now = chrono::Utc::now();
     let ids = parse_ids(&args.ids)?;
     let since = args

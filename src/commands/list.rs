@@ -46,9 +46,17 @@ pub struct ListArgs {
     /// Output format (default: a table on a terminal, TSV otherwise)
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Open the invitations page of the web UI in the browser instead (prints its URL
+    /// where no browser can open); no request is made
+    #[arg(long, short = 'w', conflicts_with_all = ["status", "network", "email", "limit", "format"])]
+    pub web: bool,
 }
 
 pub async fn run(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
+    if args.web {
+        return crate::browser::open_page(ctx, "/invitations");
+    }
     let wanted = parse_statuses(&args.status)?;
     // A listing that confirms the local index does not need to parse it (see
     // `Index::learn_listing`): it is read only when something changed.

@@ -276,7 +276,7 @@ async fn oidc_sign_in(
     let provider =
         oidc::Provider::discover(&issuer, &client_id, bare.net(), ctx.observer()).await?;
     let prompter = TerminalPrompter::new(&ctx.io);
-    let use_browser = args.browser || (!args.device && can_open_browser());
+    let use_browser = args.browser || (!args.device && crate::browser::can_open());
     let tokens = if use_browser {
         let wait = std::env::var("NETINVITE_LOGIN_TIMEOUT")
             .ok()
@@ -284,7 +284,7 @@ async fn oidc_sign_in(
             .map(std::time::Duration::from_secs)
             .unwrap_or(std::time::Duration::from_secs(300));
         provider
-            .browser_flow(&prompter, &|url| open_browser(url), wait)
+            .browser_flow(&prompter, &|url| crate::browser::open(url), wait)
             .await?
     } else {
         provider.device_flow(&prompter).await?
@@ -351,74 +351,6 @@ pub async fn explain_refusal(
     }
 }
 
-/// Whether a browser can be opened here: `$BROWSER`, a desktop session, macOS, Windows;
-/// not over SSH without a display.
-fn can_open_browser() -> bool {
-    if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty()) {
-        return true;
-    }
-    if cfg!(any(target_os = "macos", target_os = "windows")) {
-        return std::env::var_os("SSH_CONNECTION").is_none();
-    }
-    let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
-        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
-    display && which("xdg-open")
-}
-
-fn which(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-}
-
-/// Opens `url` with `$BROWSER` (the first of a `:`-separated list; `%s` is replaced),
-/// else the desktop's opener. The URL holds no secret (PKCE sends only the challenge).
-fn open_browser(url: &str) -> bool {
-    use std::process::{Command, Stdio};
-    let mut cmd = if let Some(b) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
-        let first = b
-            .to_string_lossy()
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let mut parts = first.split_whitespace();
-        let Some(prog) = parts.next() else {
-            return false;
-        };
-        let mut c = Command::new(prog);
-        let mut replaced = false;
-        for p in parts {
-            if p.contains("%s") {
-                c.arg(p.replace("%s", url));
-                replaced = true;
-            } else {
-                c.arg(p);
-            }
-        }
-        if !replaced {
-            c.arg(url);
-        }
-        c
-    } else if cfg!(target_os = "macos") {
-        let mut c = Command::new("open");
-        c.arg(url);
-        c
-    } else if cfg!(target_os = "windows") {
-        let mut c = Command::new("cmd");
-        c.args(["/C", "start", "", url]);
-        c
-    } else {
-        let mut c = Command::new("xdg-open");
-        c.arg(url);
-        c
-    };
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .is_ok()
-}
-
 /// Shows sign-in steps on stderr, with a spinner while waiting.
 struct TerminalPrompter<'a> {
     io: &'a Io,
@@ -452,10 +384,10 @@ impl Prompter for TerminalPrompter<'_> {
                 .io
                 .always(&format!("Then open {verification_uri} and enter it")),
         }
-        if can_open_browser()
+        if crate::browser::can_open()
             && let Some(c) = complete
         {
-            open_browser(c);
+            crate::browser::open(c);
         }
     }
 

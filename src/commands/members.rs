@@ -46,6 +46,11 @@ pub struct ListArgs {
     /// Output format (default: a table on a terminal, TSV otherwise)
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Open the network's users page of the web UI in the browser instead (prints its
+    /// URL where no browser can open); needs --network
+    #[arg(long, short = 'w', requires = "network", conflicts_with = "format")]
+    pub web: bool,
 }
 
 /// The role and the three permissions, as flags. A bare permission flag means true.
@@ -271,6 +276,15 @@ fn find<'a>(members: &'a [NetworkMember], email: &str) -> Option<&'a NetworkMemb
 }
 
 async fn list(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
+    if args.web {
+        // An id is used as given (no request); a name costs one network listing.
+        let id = {
+            let mut session = ctx.session().await?;
+            crate::commands::network_filter(&mut session, args.network.as_deref()).await?
+        };
+        let id = id.unwrap_or_default();
+        return crate::browser::open_page(ctx, &format!("/networks/{id}/users"));
+    }
     let mut session = ctx.session().await?;
     let (_, nets) = whoami(&mut session).await?;
     let scope: Vec<&Network> = match &args.network {

@@ -8,6 +8,7 @@
 //! (`cli` → `commands` → `context`, `api`, …).
 
 pub mod accept;
+pub mod api;
 pub mod auth;
 pub mod completions;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod logout;
 pub mod lookup;
 pub mod members;
 pub mod networks;
+pub mod pick;
 pub mod resend;
 pub mod revoke;
 pub mod show;
@@ -97,15 +99,20 @@ pub async fn find_invitations(
     lookup::find(session, ids, network_id).await
 }
 
-/// Signs in and finds one invitation by its id argument, narrowed by `--network`.
+/// Signs in and finds one invitation by its id argument, narrowed by `--network`; with
+/// no id (only ever on a terminal: see `lib.rs`), lets the user pick a pending one.
 pub async fn find_one(
     ctx: &Context,
-    id: &str,
+    id: Option<&str>,
     network: Option<&str>,
 ) -> Result<(Session, Invitation), CliError> {
-    let id = parse_id(id)?;
+    let id = id.map(parse_id).transpose()?;
     let mut session = ctx.session().await?;
     let network_id = network_filter(&mut session, network).await?;
+    let Some(id) = id else {
+        let inv = pick::pick(ctx, &mut session, network_id, network).await?;
+        return Ok((session, inv));
+    };
     let inv = find_invitations(&mut session, &[id], network_id)
         .await?
         .remove(0);

@@ -4,7 +4,8 @@
 //! has no SMTP: so past-deadline invitations are refused here, and a `not_sent` answer
 //! prints the link instead. `--wait` polls the list (bounded) until the send succeeded or
 //! failed, since the resend answer itself only says "sending". Ctrl-C stops after the
-//! resend in flight and reports which ids were resent and which were not.
+//! resend in flight and reports which ids were resent and which were not. Without an id,
+//! on a terminal, one is picked from the pending invitations (`commands::pick`).
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use clap::Args;
 
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, status};
-use crate::commands::{find_invitations, network_filter, parse_ids};
+use crate::commands::{find_invitations, network_filter, parse_ids, pick};
 use crate::context::{Context, Session};
 use crate::error::CliError;
 use crate::interrupt::Interrupt;
@@ -20,8 +21,8 @@ use crate::output::{self, email_status_text, json};
 
 #[derive(Debug, Args)]
 pub struct ResendArgs {
-    /// Invitation ids
-    #[arg(required = true, value_name = "ID")]
+    /// Invitation ids (on a terminal, without any: pick one from the pending invitations)
+    #[arg(value_name = "ID")]
     pub ids: Vec<String>,
 
     /// The invitations' network (name or id), to fetch less on large servers
@@ -42,7 +43,11 @@ pub async fn run(ctx: &mut Context, args: ResendArgs) -> Result<(), CliError> {
     let stop = Interrupt::listen();
     let mut session = ctx.session().await?;
     let network_id = network_filter(&mut session, args.network.as_deref()).await?;
-    let found = find_invitations(&mut session, &ids, network_id).await?;
+    let found = if ids.is_empty() {
+        vec![pick::pick(ctx, &mut session, network_id, args.network.as_deref()).await?]
+    } else {
+        find_invitations(&mut session, &ids, network_id).await?
+    };
     let now = chrono::Utc::now();
     // Refuse before sending anything, so a batch is all-or-nothing on local checks.
     for inv in &found {

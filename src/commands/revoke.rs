@@ -7,12 +7,14 @@
 //!
 //! `--status pending|expired` is the bulk mode (its own functions at the end of the file):
 //! one listing, filters applied here, a count and a sample in the confirmation, then the
-//! batch runner. A revoke whose answer was lost is resolved by looking the id up.
+//! batch runner. A revoke whose answer was lost is resolved by looking the id up. Without
+//! ids or `--status`, on a terminal, one is picked from the pending invitations
+//! (`commands::pick`).
 
 use clap::Args;
 
 use crate::api::models::{Invitation, status};
-use crate::commands::{find_invitations, network_filter, parse_ids};
+use crate::commands::{find_invitations, network_filter, parse_ids, pick};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::interrupt::Interrupt;
@@ -23,12 +25,9 @@ use crate::output::json::to_pretty;
     after_help = "Examples:\n  netinvite revoke 12 13\n  netinvite revoke --status expired --dry-run\n  netinvite revoke --status pending --network lab --email '*@contractor.example' --older-than 30d --yes"
 )]
 pub struct RevokeArgs {
-    /// Invitation ids
-    #[arg(
-        required_unless_present = "status",
-        conflicts_with = "status",
-        value_name = "ID"
-    )]
+    /// Invitation ids (on a terminal, without any and without --status: pick one from
+    /// the pending invitations)
+    #[arg(conflicts_with = "status", value_name = "ID")]
     pub ids: Vec<String>,
 
     /// Revoke every invitation in this state instead of ids: pending or expired
@@ -77,7 +76,11 @@ pub async fn run(ctx: &mut Context, args: RevokeArgs) -> Result<(), CliError> {
         session.budget_per_request();
     }
     let network_id = network_filter(&mut session, args.bulk_network.as_deref()).await?;
-    let found = find_invitations(&mut session, &ids, network_id).await?;
+    let found = if ids.is_empty() {
+        vec![pick::pick(ctx, &mut session, network_id, args.bulk_network.as_deref()).await?]
+    } else {
+        find_invitations(&mut session, &ids, network_id).await?
+    };
     let now = chrono::Utc::now();
 
     let mut to_revoke: Vec<&Invitation> = Vec::new();

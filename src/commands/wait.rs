@@ -6,7 +6,8 @@
 //! slice on a real server, where most invitations are accepted or revoked). Only an id
 //! that has left that slice costs a wider look (the accepted slice, then the network's
 //! whole list) to learn whether it was accepted, revoked or expired. Polls back off from
-//! `--interval` to 30 s.
+//! `--interval` to 30 s. Without an id, on a terminal, one is picked from the pending
+//! invitations (`commands::pick`).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 use crate::api::ListQuery;
 use crate::api::models::{Invitation, status};
-use crate::commands::{network_filter, parse_ids};
+use crate::commands::{network_filter, parse_ids, pick};
 use crate::context::{Context, Session};
 use crate::duration;
 use crate::error::CliError;
@@ -38,8 +39,8 @@ pub enum Until {
     after_help = "Examples:\n  netinvite wait 12 13 --timeout 2h\n  netinvite wait 12 --until sent --timeout 5m\n\nExit status: 0 when every invitation got there, 6 when one was revoked or expired\n(it never will), 1 on timeout or when an email failed."
 )]
 pub struct WaitArgs {
-    /// Invitation ids
-    #[arg(required = true, value_name = "ID")]
+    /// Invitation ids (on a terminal, without any: pick one from the pending invitations)
+    #[arg(value_name = "ID")]
     pub ids: Vec<String>,
 
     /// What to wait for
@@ -83,7 +84,7 @@ struct WaitJson<'a> {
 }
 
 pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
-    let ids = parse_ids(&args.ids)?;
+    let mut ids = parse_ids(&args.ids)?;
     let timeout = duration::parse(&args.timeout)?;
     let first_interval = duration::parse(&args.interval)?;
     if first_interval < Duration::from_millis(100) {
@@ -96,6 +97,15 @@ pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
     // `--timeout` ends the wait; each poll is bounded by a time budget of its own.
     session.budget_per_request();
     let given_network = network_filter(&mut session, args.network.as_deref()).await?;
+    // A picked invitation comes from a fresh listing (which also taught the index its
+    // network) that already answered the first poll: pending, within its deadline, and,
+    // unless its email went out, not there yet.
+    let mut first_poll_answered = false;
+    if ids.is_empty() {
+        let inv = pick::pick(ctx, &mut session, given_network, args.network.as_deref()).await?;
+        first_poll_answered = args.until == Until::Accepted || inv.email_status != "sent";
+        ids.push(inv.id);
+    }
     let mut network_of: HashMap<i64, Option<i64>> = ids
         .iter()
         .map(|id| {
@@ -122,27 +132,29 @@ pub async fn run(ctx: &mut Context, args: WaitArgs) -> Result<(), CliError> {
         if waiting.is_empty() {
             break;
         }
-        let spinner = ctx.io.spinner(&format!(
-            "waiting for {} to be {what}…",
-            if waiting.len() == 1 {
-                format!("invitation {}", waiting[0])
-            } else {
-                format!("{} invitations", waiting.len())
+        if !std::mem::take(&mut first_poll_answered) {
+            let spinner = ctx.io.spinner(&format!(
+                "waiting for {} to be {what}…",
+                if waiting.len() == 1 {
+                    format!("invitation {}", waiting[0])
+                } else {
+                    format!("{} invitations", waiting.len())
+                }
+            ));
+            let news = poll(
+                &mut session,
+                &waiting,
+                &mut network_of,
+                args.until,
+                given_network.is_some(),
+            )
+            .await;
+            spinner.finish();
+            let news = news?;
+            for (id, end) in news {
+                report(ctx, id, &end, started.elapsed(), what);
+                ended.insert(id, (end, started.elapsed()));
             }
-        ));
-        let news = poll(
-            &mut session,
-            &waiting,
-            &mut network_of,
-            args.until,
-            given_network.is_some(),
-        )
-        .await;
-        spinner.finish();
-        let news = news?;
-        for (id, end) in news {
-            report(ctx, id, &end, started.elapsed(), what);
-            ended.insert(id, (end, started.elapsed()));
         }
         if ended.len() == ids.len() || started.elapsed() >= timeout {
             break;

@@ -25,6 +25,7 @@ const COMMANDS: &[&[&str]] = &[
     &["members", "remove"],
     &["history"],
     &["inspect"],
+    &["api"],
     &["accept"],
     &["doctor"],
     &["config"],

@@ -10,6 +10,7 @@ mod create;
 mod deadline;
 mod errors;
 mod faults;
+mod gh;
 mod help;
 mod hostile;
 mod idp;
