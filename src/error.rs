@@ -1255,10 +1255,6 @@ impl CliError {
                         email: None,
                         network: None,
                     },
-                    (400, Some(KnownDetail::AlreadyMember)) => CliError::AlreadyMember {
-                        email: "this user".into(),
-                        network: "this network".into(),
-                    },
                     (400, Some(KnownDetail::InvitationIs(status))) => {
                         CliError::InvitationClosed { status }
                     }

@@ -506,10 +506,15 @@ fn with_names(e: CliError, email: &str, network: &str) -> CliError {
             email: Some(email.into()),
             network: Some(network.into()),
         },
-        CliError::AlreadyMember { .. } => CliError::AlreadyMember {
-            email: email.into(),
-            network: network.into(),
-        },
+        CliError::Rejected { ref detail, .. }
+            if crate::api::KnownDetail::classify(detail)
+                == crate::api::KnownDetail::AlreadyMember =>
+        {
+            CliError::AlreadyMember {
+                email: email.into(),
+                network: network.into(),
+            }
+        }
         other => other,
     }
 }

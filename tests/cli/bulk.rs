@@ -23,14 +23,6 @@ fn lines(run: &Run) -> Vec<Value> {
         .collect()
 }
 
-fn count(w: &World, method: &str, path: &str) -> usize {
-    w.server
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && r.path == path)
-        .count()
-}
-
 fn list_requests(w: &World) -> Vec<String> {
     w.server
         .requests()
@@ -95,7 +87,7 @@ fn csv_rows_are_created_and_a_rerun_creates_nothing() {
     assert_eq!(rows[3]["invitation"]["can_manage_nodes"], true);
     assert_eq!(rows[0]["link"], ana["link"]);
     assert_eq!(rows[0]["id"], ana["id"]);
-    assert_eq!(count(&w, "POST", "/api/invitations"), 4);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 4);
     // Two networks: one pending listing each, nothing wider.
     let lists = list_requests(&w);
     assert_eq!(lists.len(), 2, "{lists:?}");
@@ -113,7 +105,7 @@ fn csv_rows_are_created_and_a_rerun_creates_nothing() {
     );
     assert!(rows[0]["reason"].as_str().unwrap().contains("pending"));
     assert_eq!(rows[0]["id"], ana["id"]);
-    assert_eq!(count(&w, "POST", "/api/invitations"), 0);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 0);
     assert_eq!(list_requests(&w).len(), 2);
     assert_eq!(server_list(&w).len(), 4);
 }
@@ -207,7 +199,7 @@ fn a_bad_file_is_reported_whole_and_nothing_is_sent() {
         .stderr_has("line 5, column email: missing")
         .stderr_has("--skip-invalid");
     assert!(!out.stderr.contains("line 2"), "{}", out.stderr);
-    assert_eq!(count(&w, "POST", "/api/invitations"), 0);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 0);
     assert!(list_requests(&w).is_empty());
 
     let out = w
@@ -238,7 +230,7 @@ fn a_bad_file_is_reported_whole_and_nothing_is_sent() {
     ])
     .code(2)
     .stderr_has("line 2: not UTF-8");
-    assert_eq!(count(&w, "POST", "/api/invitations"), 0);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 0);
 }
 
 #[test]
@@ -309,7 +301,7 @@ fn a_rerun_after_a_crash_creates_exactly_the_missing_rows() {
         .map(|r| r["line"].as_i64().unwrap())
         .collect();
     assert_eq!(skipped, vec![2, 5, 8]);
-    assert_eq!(count(&w, "POST", "/api/invitations"), 5);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 5);
     assert_eq!(server_list(&w).len(), 8);
 }
 
@@ -449,7 +441,7 @@ fn semicolon_and_tab_files_read_like_comma_files() {
         .code(2)
         .stderr_has("line 2, column role: unknown role \"boss\"")
         .stderr_has("line 3");
-    assert_eq!(count(&w, "POST", "/api/invitations"), 0);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 0);
 }
 
 #[test]
@@ -488,7 +480,7 @@ fn a_lost_answer_is_looked_up_not_sent_again() {
     );
     assert_eq!(rows[1]["status"], "created");
     // Exactly one invitation each: nothing was sent twice.
-    assert_eq!(count(&w, "POST", "/api/invitations"), 2);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 2);
     assert_eq!(server_list(&w).len(), 2);
 
     // The one-address form resolves it the same way.
@@ -514,7 +506,7 @@ fn a_lost_answer_is_looked_up_not_sent_again() {
         .ok()
         .stderr_has("answer for one@example.com was lost");
     assert_eq!(out.json()["email"], "one@example.com");
-    assert_eq!(count(&w, "POST", "/api/invitations"), 3);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 3);
 }
 
 #[test]
@@ -540,7 +532,7 @@ fn a_create_that_never_happened_is_reported_failed() {
     assert_eq!(rows[0]["code"], "read_timeout");
     assert!(rows[0]["reason"].as_str().unwrap().contains("not created"));
     assert_eq!(
-        count(&w, "POST", "/api/invitations"),
+        attempts(&w, "POST", "/api/invitations"),
         0,
         "the only POST is still delayed"
     );
@@ -574,7 +566,7 @@ fn ctrl_c_waits_for_what_is_in_flight_and_reports_it() {
         .stderr(Stdio::piped());
     let child = c.spawn().unwrap();
     let started = Instant::now();
-    while count(&w, "POST", "/api/invitations") < 3 {
+    while attempts(&w, "POST", "/api/invitations") < 3 {
         assert!(started.elapsed() < Duration::from_secs(20), "no creates");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -646,7 +638,7 @@ fn flags_that_do_not_go_with_a_file_are_refused() {
     w.run(&["create", "--from-file", &path])
         .code(2)
         .stderr_has("no --network default");
-    assert_eq!(count(&w, "POST", "/api/invitations"), 0);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 0);
 }
 
 /// A fault-injecting proxy in front of the stand-in: it forwards every request, and for
@@ -826,7 +818,7 @@ fn bulk_revoke_asks_with_a_count_and_a_sample() {
         .stderr_has("p3@contractor.example")
         .stderr_has("refusing to revoke 3 pending invitations without confirmation");
     assert_eq!(
-        count(
+        attempts(
             w,
             "DELETE",
             &format!("/api/invitations/{}", s.lab_pending[0])
@@ -1008,7 +1000,7 @@ fn bulk_revoke_with_a_lost_answer_looks_the_id_up() {
     );
     assert_eq!(status_of(w, s.office_pending), "revoked");
     assert_eq!(
-        count(
+        attempts(
             w,
             "DELETE",
             &format!("/api/invitations/{}", s.office_pending)

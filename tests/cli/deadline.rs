@@ -11,23 +11,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-fn inject(w: &World, method: &'static str, path: &str, kind: FaultKind, times: usize) {
-    w.server.inject(Fault {
-        method: Some(method),
-        path_prefix: path.into(),
-        kind,
-        times,
-    });
-}
-
-fn count(w: &World, method: &str, path: &str) -> usize {
-    w.server
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && r.path == path)
-        .count()
-}
-
 /// A signed-in world whose list is not empty (an empty list makes sure of the user
 /// record and asks again, a second request).
 fn listed() -> World {
@@ -57,7 +40,7 @@ fn deadline_a_silent_server_ends_within_the_budget_and_names_it() {
     assert!(took >= Duration::from_millis(2900), "{took:?}");
     assert!(took < Duration::from_secs(3) + SLACK, "{took:?}");
     // The list's 60 s read timeout was cut to the budget: one attempt, no retry.
-    assert_eq!(count(&w, "GET", "/api/invitations"), 1);
+    assert_eq!(attempts(&w, "GET", "/api/invitations"), 1);
     let e = out.json_error();
     assert_eq!(e["code"], "time_budget_exceeded");
     assert_eq!(e["exit_code"], 7);
@@ -142,7 +125,7 @@ fn deadline_a_short_read_timeout_inside_a_large_budget_names_the_read_timeout() 
         ])
         .code(7)
         .stdout_empty();
-    assert_eq!(count(&w, "GET", "/api/invitations"), 2);
+    assert_eq!(attempts(&w, "GET", "/api/invitations"), 2);
     let e = out.json_error();
     assert_eq!(e["code"], "read_timeout");
     let msg = e["message"].as_str().unwrap();
@@ -174,7 +157,7 @@ fn deadline_no_retry_is_started_when_the_read_timeout_left_too_little() {
         .stdout_empty();
     let took = started.elapsed();
     assert!(took < Duration::from_millis(2500) + SLACK, "{took:?}");
-    assert_eq!(count(&w, "GET", "/api/invitations"), 1);
+    assert_eq!(attempts(&w, "GET", "/api/invitations"), 1);
     let e = out.json_error();
     assert_eq!(e["code"], "time_budget_exceeded");
     let msg = e["message"].as_str().unwrap();
@@ -252,7 +235,7 @@ fn deadline_a_commands_requests_share_one_budget() {
         "{}",
         out.stderr
     );
-    assert_eq!(count(&w, "GET", "/api/networks"), 1);
+    assert_eq!(attempts(&w, "GET", "/api/networks"), 1);
     assert_eq!(out.json_error()["code"], "time_budget_exceeded");
 }
 
@@ -368,7 +351,7 @@ fn deadline_a_bulk_create_gives_each_request_its_own_budget() {
         let row = rows.iter().find(|r| r["email"] == email).unwrap();
         assert_eq!(row["status"], "created", "{row}");
     }
-    assert_eq!(count(&w, "POST", "/api/invitations"), 4);
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 4);
 }
 
 #[test]

@@ -6,24 +6,6 @@
 
 use crate::support::*;
 
-fn inject(w: &World, method: &'static str, path: &str, kind: FaultKind, times: usize) {
-    w.server.inject(Fault {
-        method: Some(method),
-        path_prefix: path.into(),
-        kind,
-        times,
-    });
-}
-
-/// Requests that reached the server with this method and exact path.
-fn attempts(w: &World, method: &str, path: &str) -> usize {
-    w.server
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && r.path == path)
-        .count()
-}
-
 fn status_503(retry_after: Option<&str>) -> FaultKind {
     FaultKind::Status {
         code: 503,

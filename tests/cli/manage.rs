@@ -304,5 +304,11 @@ fn revoking_what_only_owners_may_revoke_is_exit_5() {
         None,
     )
     .code(5)
-    .stderr_has("Only the inviter or network owners");
+    .stderr_has("only its inviter, the network's owners and system admins can revoke")
+    .stderr_has("invited by admin@example.com");
+    // Refused in words before anything is sent.
+    assert_eq!(
+        attempts(&w, "DELETE", &format!("/api/invitations/{}", seeded.id)),
+        0
+    );
 }

@@ -296,3 +296,23 @@ pub fn assert_snapshot(path: &Path, actual: &str) {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Injects `times` faults of `kind` in front of `method` requests to paths starting with
+/// `path`.
+pub fn inject(w: &World, method: &'static str, path: &str, kind: FaultKind, times: usize) {
+    w.server.inject(Fault {
+        method: Some(method),
+        path_prefix: path.into(),
+        kind,
+        times,
+    });
+}
+
+/// Requests that reached the server with this method and exact path.
+pub fn attempts(w: &World, method: &str, path: &str) -> usize {
+    w.server
+        .requests()
+        .iter()
+        .filter(|r| r.method == method && r.path == path)
+        .count()
+}
