@@ -506,3 +506,43 @@ fn revoking_an_accepted_invitation_points_at_members_remove() {
         .stderr_has("netinvite members remove erin@example.com --network team");
     assert!(t.server.is_member(t.team, "erin"));
 }
+
+/// Offboarding whose answers are lost: each step is looked up, none is sent twice.
+#[test]
+fn a_lost_offboarding_answer_is_looked_up_not_resent() {
+    let t = Team::start();
+    let owen = t.person("owen");
+    // dave is a member with an invitation still pending (the server refuses a new one
+    // for a member, so it is seeded as if made before he joined).
+    let inv = t.server.add_invitation(InvitationSeed {
+        email: "dave@example.com".into(),
+        network_id: t.team,
+        ..Default::default()
+    });
+    let inv_path = format!("/api/invitations/{}", inv.id);
+    inject(owen, "DELETE", &inv_path, FaultKind::LostAnswer, 1);
+    let dave = t.user_id("dave");
+    let member_path = format!("/api/networks/{}/users/{dave}", t.team);
+    inject(owen, "DELETE", &member_path, FaultKind::LostAnswer, 1);
+    let out = owen
+        .run(&[
+            "members",
+            "remove",
+            "dave@example.com",
+            "-n",
+            "team",
+            "--yes",
+            "--json",
+        ])
+        .ok();
+    assert!(out.stderr.contains("answer was lost"), "{}", out.stderr);
+    assert_eq!(attempts(owen, "DELETE", &member_path), 1);
+    assert_eq!(attempts(owen, "DELETE", &inv_path), 1);
+    assert!(!t.server.is_member(t.team, "dave"));
+    assert_eq!(t.server.invitation(inv.id).unwrap()["status"], "revoked");
+    let v = out.json();
+    assert!(
+        v.as_array().unwrap().iter().all(|a| a["status"] == "done"),
+        "{v}"
+    );
+}
