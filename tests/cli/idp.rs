@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Idp {
     child: Child,
@@ -37,26 +37,58 @@ impl Idp {
             .spawn()
             .expect("start node tests/idp/idp.mjs (run scripts/test.sh)");
         let stdout = child.stdout.take().expect("idp stdout");
-        let mut line = String::new();
-        let mut reader = BufReader::new(stdout);
-        reader.read_line(&mut line).expect("idp announces its URL");
-        // Keep draining its stdout: a closed pipe would kill the issuer (EPIPE) the next
-        // time it prints.
+        // The announcement is read on a thread of its own, so that an issuer that never
+        // gets there (stuck, or gone) ends the wait with what it logged.
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let read = reader.read_line(&mut line);
+            let _ = tx.send(read.map(|_| line));
+            // Keep draining its stdout: a closed pipe would kill the issuer (EPIPE) the
+            // next time it prints.
             let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
-        let issuer = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected idp output: {line:?}"))
-            .to_string();
-        Idp { child, issuer, log }
+        let started = Instant::now();
+        let line = match rx.recv_timeout(ANNOUNCE_WITHIN) {
+            Ok(Ok(line)) => line,
+            Ok(Err(e)) => {
+                let log = stop_and_read(&mut child, &log);
+                panic!("cannot read the issuer's stdout ({e}); its log:\n{log}");
+            }
+            Err(_) => {
+                let log = stop_and_read(&mut child, &log);
+                panic!(
+                    "the issuer did not announce its URL within {:?} (stopped it); its log:\n{log}",
+                    started.elapsed()
+                );
+            }
+        };
+        let Some(issuer) = line.trim().strip_prefix("listening on ") else {
+            let log = stop_and_read(&mut child, &log);
+            panic!("unexpected issuer output {line:?} (an empty one: it exited); its log:\n{log}");
+        };
+        Idp {
+            child,
+            issuer: issuer.to_string(),
+            log,
+        }
     }
 
     /// What the issuer logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
+}
+
+/// How long an issuer may take to start: a few seconds on a loaded machine.
+const ANNOUNCE_WITHIN: Duration = Duration::from_secs(30);
+
+/// Stops an issuer that did not start and returns what it logged.
+fn stop_and_read(child: &mut Child, log: &tempfile::NamedTempFile) -> String {
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::read_to_string(log.path()).unwrap_or_default()
 }
 
 impl Drop for Idp {
@@ -133,11 +165,7 @@ impl Browser {
         if let Some(b) = &body {
             req.push_str(b);
         }
-        let mut s = TcpStream::connect((host.as_str(), port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        s.write_all(req.as_bytes()).unwrap();
-        let mut raw = Vec::new();
-        let _ = s.read_to_end(&mut raw);
+        let raw = exchange(method, url, (host.as_str(), port), req.as_bytes());
         let text = String::from_utf8_lossy(&raw).to_string();
         let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let mut lines = head.lines();
@@ -234,6 +262,108 @@ impl Browser {
             }
         }
         a
+    }
+}
+
+/// How long one request may take, connection to last byte.
+const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+
+/// Sends `request` and reads the answer until it is complete (its `Content-Length`,
+/// its last chunk, or the server closing the connection), within [`ANSWER_WITHIN`];
+/// panics with what arrived otherwise.
+fn exchange(method: &str, url: &str, to: (&str, u16), request: &[u8]) -> Vec<u8> {
+    let deadline = Instant::now() + ANSWER_WITHIN;
+    let addr = to
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .unwrap_or_else(|| panic!("{method} {url}: cannot resolve {}:{}", to.0, to.1));
+    let mut s = TcpStream::connect_timeout(&addr, ANSWER_WITHIN)
+        .unwrap_or_else(|e| panic!("{method} {url}: cannot connect: {e}"));
+    s.set_write_timeout(Some(ANSWER_WITHIN)).unwrap();
+    s.write_all(request)
+        .unwrap_or_else(|e| panic!("{method} {url}: cannot send the request: {e}"));
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    while !answer_complete(method, &raw) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let read = if left.is_zero() {
+            Err(std::io::ErrorKind::TimedOut.into())
+        } else {
+            s.set_read_timeout(Some(left)).unwrap();
+            s.read(&mut buf)
+        };
+        match read {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!(
+                "{method} {url}: no complete answer within {ANSWER_WITHIN:?} ({e}); received:\n{}",
+                String::from_utf8_lossy(&raw)
+            ),
+        }
+    }
+    raw
+}
+
+/// Whether `raw` holds a whole HTTP/1.1 answer: the head, then as many bytes as
+/// `Content-Length` says, or chunks up to the last one. Without either, the body ends
+/// when the server closes the connection (the request asked it to).
+fn answer_complete(method: &str, raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let body = &raw[end + 4..];
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if method == "HEAD" || status == 204 || status == 304 || (100..200).contains(&status) {
+        return true;
+    }
+    let mut length = None;
+    let mut chunked = false;
+    for (k, v) in lines.filter_map(|l| l.split_once(':')) {
+        if k.trim().eq_ignore_ascii_case("content-length") {
+            length = v.trim().parse::<usize>().ok();
+        } else if k.trim().eq_ignore_ascii_case("transfer-encoding") {
+            chunked = v.to_ascii_lowercase().contains("chunked");
+        }
+    }
+    if chunked {
+        return last_chunk_arrived(body);
+    }
+    match length {
+        Some(n) => body.len() >= n,
+        None => false,
+    }
+}
+
+/// Whether a chunked body has arrived up to its last (empty) chunk and the empty
+/// line after it.
+fn last_chunk_arrived(mut body: &[u8]) -> bool {
+    loop {
+        let Some(eol) = body.windows(2).position(|w| w == b"\r\n") else {
+            return false;
+        };
+        let size_field = String::from_utf8_lossy(&body[..eol]);
+        let size_text = size_field.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size_text, 16) else {
+            // Not chunked after all: wait for the connection to close.
+            return false;
+        };
+        let rest = &body[eol + 2..];
+        if size == 0 {
+            // Optional trailer fields, then an empty line.
+            return rest.starts_with(b"\r\n") || rest.windows(4).any(|w| w == b"\r\n\r\n");
+        }
+        if rest.len() < size + 2 {
+            return false;
+        }
+        body = &rest[size + 2..];
     }
 }
 

@@ -35,32 +35,87 @@ fn spawn(w: &World, args: &[&str], env: &[(&str, &str)]) -> Child {
         .expect("spawn netinvite")
 }
 
-fn finish(mut child: Child, mut seen: String, rx: std::sync::mpsc::Receiver<String>) -> Run {
-    let started = Instant::now();
+/// How long a login may take, from its start to its exit: the issuer's 5 s polling
+/// interval a few times over, on a loaded machine.
+const LOGIN_WITHIN: Duration = Duration::from_secs(60);
+
+/// How long stdout and stderr may stay open once netinvite has exited.
+const OUTPUT_CLOSED_WITHIN: Duration = Duration::from_secs(5);
+
+fn finish(child: Child, seen: String, rx: std::sync::mpsc::Receiver<String>) -> Run {
+    finish_by(child, seen, rx, Instant::now() + LOGIN_WITHIN)
+}
+
+/// Waits until `deadline` for the login to exit, then for the rest of its output; kills it
+/// and panics with its stderr when it does not exit in time.
+fn finish_by(
+    mut child: Child,
+    mut seen: String,
+    rx: std::sync::mpsc::Receiver<String>,
+    deadline: Instant,
+) -> Run {
+    // stdout is read on a thread of its own: a pipe held open by anything else cannot
+    // stall the test.
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    if let Some(mut o) = child.stdout.take() {
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut stdout = String::new();
+            let _ = o.read_to_string(&mut stdout);
+            let _ = out_tx.send(stdout);
+        });
+    } else {
+        let _ = out_tx.send(String::new());
+    }
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        if started.elapsed() > Duration::from_secs(60) {
+        if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("netinvite login did not finish; stderr so far:\n{seen}");
+            let _ = child.wait();
+            drain_lines(&rx, &mut seen, Instant::now() + OUTPUT_CLOSED_WITHIN);
+            panic!("netinvite login did not finish in time (killed it); stderr:\n{seen}");
+        }
+        while let Ok(l) = rx.try_recv() {
+            seen.push_str(&l);
+            seen.push('\n');
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    std::thread::sleep(Duration::from_millis(50));
-    while let Ok(l) = rx.try_recv() {
-        seen.push_str(&l);
-        seen.push('\n');
+    let closed_by = Instant::now() + OUTPUT_CLOSED_WITHIN;
+    if !drain_lines(&rx, &mut seen, closed_by) {
+        panic!(
+            "netinvite exited ({status}) but its stderr stayed open for {OUTPUT_CLOSED_WITHIN:?}; stderr:\n{seen}"
+        );
     }
-    let mut stdout = String::new();
-    if let Some(mut o) = child.stdout.take() {
-        use std::io::Read;
-        let _ = o.read_to_string(&mut stdout);
-    }
+    let stdout = out_rx
+        .recv_timeout(closed_by.saturating_duration_since(Instant::now()))
+        .unwrap_or_else(|_| {
+            panic!(
+                "netinvite exited ({status}) but its stdout stayed open for {OUTPUT_CLOSED_WITHIN:?}; stderr:\n{seen}"
+            )
+        });
     Run {
         code: status.code().unwrap_or(-1),
         stdout,
         stderr: seen,
+    }
+}
+
+/// Appends stderr lines to `seen` until the reader is done (the pipe closed: true) or
+/// `until` passes (false).
+fn drain_lines(rx: &std::sync::mpsc::Receiver<String>, seen: &mut String, until: Instant) -> bool {
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => {
+                seen.push_str(&l);
+                seen.push('\n');
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return true,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return false,
+        }
     }
 }
 
@@ -113,6 +168,9 @@ pub(crate) fn device_login(w: &World, idp: &Idp, extra: &[&str]) -> Run {
 /// wait at once, so that their polling intervals overlap (see `team.rs`).
 pub(crate) struct PendingDeviceLogin {
     child: Child,
+    /// When the login must have ended: [`LOGIN_WITHIN`] after it started, however long
+    /// the others it waits alongside take.
+    deadline: Instant,
     rx: std::sync::mpsc::Receiver<String>,
     seen: String,
     user_code: String,
@@ -121,6 +179,7 @@ pub(crate) struct PendingDeviceLogin {
 impl PendingDeviceLogin {
     /// Starts the login and waits until it shows its user code.
     pub(crate) fn start(w: &World, extra: &[&str]) -> Self {
+        let deadline = Instant::now() + LOGIN_WITHIN;
         let url = w.url();
         let mut args = vec!["login", "--server", url.as_str(), "--device"];
         args.extend_from_slice(extra);
@@ -143,6 +202,7 @@ impl PendingDeviceLogin {
             .into_owned();
         PendingDeviceLogin {
             child,
+            deadline,
             rx,
             seen,
             user_code,
@@ -158,7 +218,7 @@ impl PendingDeviceLogin {
 
     /// Waits for the login to end.
     pub(crate) fn finish(self) -> Run {
-        finish(self.child, self.seen, self.rx)
+        finish_by(self.child, self.seen, self.rx, self.deadline)
     }
 }
 

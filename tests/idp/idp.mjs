@@ -120,7 +120,17 @@ const { port } = server.address();
 const ISSUER = `http://127.0.0.1:${port}`;
 
 // ---- Signing key, generated per run.
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+// Generated as PEM and read back into a key object of its own before the JWK export.
+// Exporting the KeyObject that generateKeyPairSync returns can deadlock Node 20: the
+// export holds the key's mutex while allocating, a garbage collection then may destroy
+// the finished key-generation job, whose destructor takes the same (shared) mutex. The
+// issuer then hangs before it announces its URL, idle, for good.
+const { privateKey: pem } = crypto.generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const privateKey = crypto.createPrivateKey(pem);
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' };
 
 function client(clientId) {
