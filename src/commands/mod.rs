@@ -25,6 +25,7 @@ pub mod networks;
 pub mod resend;
 pub mod revoke;
 pub mod show;
+pub mod sync;
 pub mod wait;
 
 use crate::api::models::Invitation;

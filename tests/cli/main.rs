@@ -21,5 +21,6 @@ mod manage;
 mod oidc;
 mod secrets;
 mod state;
+mod sync;
 mod team;
 mod tls;
