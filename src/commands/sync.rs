@@ -239,15 +239,17 @@ impl Action {
         match self.kind {
             Kind::Invite => {
                 let r = self.row.as_ref().expect("an invite has its row");
-                format!(
-                    "invite as {} ({})",
-                    r.role,
-                    permissions_text(
-                        r.can_manage_nodes,
-                        r.can_invite_users,
-                        r.can_manage_firewall
-                    )
-                )
+                let perms = permissions_text(
+                    r.can_manage_nodes,
+                    r.can_invite_users,
+                    r.can_manage_firewall,
+                );
+                // An owner holds every permission: its flags say nothing.
+                if perms == "-" || r.role == "owner" {
+                    format!("invite as {}", r.role)
+                } else {
+                    format!("invite as {} ({perms})", r.role)
+                }
             }
             Kind::Update => format!("update member: {}", changes()),
             Kind::Replace => format!(
@@ -673,7 +675,7 @@ pub async fn run(ctx: &mut Context, args: SyncArgs) -> Result<(), CliError> {
         plans.push((name.clone(), plan));
     }
     ctx.io.debug(&format!(
-        "sync: planned with {trips} round trips (1 networks listing, {} members and {} invitation listings)",
+        "sync: planned with {trips} round trips (the networks, {} members and {} pending-invitation listings)",
         scope.len(),
         scope.len()
     ));

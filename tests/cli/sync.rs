@@ -486,3 +486,107 @@ fn sync_recovers_from_a_partial_failure() {
         .ok();
     assert!(t.server.writes().is_empty());
 }
+
+/// Ctrl-C stops sending, waits for what is in flight, reports every action (exit 2);
+/// the re-run (here from a JSON-lines file on standard input) finishes the job.
+#[test]
+fn sync_stops_on_ctrl_c_and_a_rerun_finishes() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let t = Team::start();
+    let owen = t.person("owen");
+    let people: Vec<String> = (0..20).map(|i| format!("slow{i}@example.com")).collect();
+    let csv: String = std::iter::once(
+        "email,role,can_invite_users\nowen@example.com,owner,\nbob@example.com,,true\ndave@example.com,,\n".to_string(),
+    )
+    .chain(people.iter().map(|p| format!("{p},,\n")))
+    .collect();
+    let path = file(owen, "slow.csv", &csv);
+    t.server.inject(Fault {
+        method: Some("POST"),
+        path_prefix: "/api/invitations".into(),
+        kind: FaultKind::Delay(Duration::from_millis(300)),
+        times: 0,
+    });
+    let posts = || {
+        t.server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    };
+    let mut c = owen.command(&[
+        "sync",
+        &path,
+        "--network",
+        "team",
+        "--yes",
+        "--json",
+        "--jobs",
+        "2",
+    ]);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let started = Instant::now();
+    while posts() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20), "no invites");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let rows: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 23, "every action is reported: {stdout}");
+    let done = rows.iter().filter(|r| r["status"] == "done").count();
+    let interrupted = rows
+        .iter()
+        .filter(|r| r["reason"] == "interrupted before it was sent")
+        .count();
+    assert!(done >= 3 && interrupted > 0, "{stdout}");
+    assert_eq!(done + interrupted, 20, "{stdout}");
+    assert!(stderr.contains("\"code\":\"interrupted\""), "{stderr}");
+    t.server.clear_faults();
+
+    let jsonl: String = ["owen@example.com", "bob@example.com", "dave@example.com"]
+        .iter()
+        .map(|e| {
+            let role = if e.starts_with("owen") {
+                "owner"
+            } else {
+                "member"
+            };
+            format!(
+                "{{\"email\":\"{e}\",\"role\":\"{role}\",\"can_invite_users\":{}}}\n",
+                e.starts_with("bob")
+            )
+        })
+        .chain(people.iter().map(|p| format!("{{\"email\":\"{p}\"}}\n")))
+        .collect();
+    let rows = lines(
+        &owen
+            .run_with(
+                &["sync", "-", "--network", "team", "--yes", "--json"],
+                &[],
+                Some(&jsonl),
+            )
+            .ok(),
+    );
+    let invited = rows.iter().filter(|r| r["status"] == "done").count();
+    assert_eq!(invited, 20 - done, "{rows:?}");
+    owen.run_with(
+        &["sync", "-", "--network", "team", "--check"],
+        &[],
+        Some(&jsonl),
+    )
+    .ok();
+}
