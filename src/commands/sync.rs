@@ -298,6 +298,17 @@ impl Action {
             .iter()
             .map(|(k, o, n)| (k.to_string(), json!({"old": value(o), "new": value(n)})))
             .collect();
+        // A link that works: the new invitation's, or the kept one's (never a link that
+        // is about to be revoked).
+        let shown_link = self
+            .created
+            .as_ref()
+            .or(self.old.as_ref().filter(|_| self.kind == Kind::Keep))
+            .map(|i| link(public_base, &i.token));
+        let replaced_id = match self.kind {
+            Kind::Replace => self.old.as_ref().map(|i| i.id),
+            _ => None,
+        };
         json!({
             "action": self.kind.word(),
             "email": self.email,
@@ -313,8 +324,8 @@ impl Action {
             "changes": changes,
             "user_id": self.member.as_ref().map(|m| m.user_id),
             "id": inv.map(|i| i.id),
-            "link": inv.filter(|_| self.kind != Kind::Revoke).map(|i| link(public_base, &i.token)),
-            "replaced_id": (self.kind == Kind::Replace).then(|| self.old.as_ref().map(|i| i.id)).flatten(),
+            "link": shown_link,
+            "replaced_id": replaced_id,
         })
     }
 }
@@ -342,8 +353,15 @@ fn differences(
     have: Access<'_>,
     want: Access<'_>,
 ) -> (Vec<(&'static str, String, String)>, MemberChange) {
-    if have.role == "owner" && want.role == "owner" {
-        return (Vec::new(), MemberChange::default());
+    if want.role == "owner" {
+        // The flags of an owner say nothing: only the role counts, and a promotion
+        // changes only the role.
+        return have.diff(Access {
+            nodes: have.nodes,
+            invite: have.invite,
+            firewall: have.firewall,
+            ..want
+        });
     }
     have.diff(want)
 }
@@ -439,6 +457,9 @@ pub fn plan_network(
         a.member = Some(m.clone());
         if !prune {
             a.skip("not in the file; kept (--prune removes it)");
+        } else if m.email.is_none() {
+            // No file can name them, so "not in the file" says nothing about them.
+            a.skip("no address on record, so no file can name them; kept");
         } else if caller.is(&label) {
             a.skip("this is you: sync never removes or demotes the caller");
         }
@@ -1387,14 +1408,30 @@ mod tests {
         let olga = p.iter().find(|a| a.email == "olga@example.com").unwrap();
         assert_eq!(olga.status, "skipped");
         assert!(olga.reason.as_deref().unwrap().contains("last owner"));
-        // A promotion in the same plan lets the old owner go.
-        let rows = [row(2, "m@example.com", "owner", false)];
+        // A promotion in the same plan lets the old owner go; it changes only the role.
+        let rows = [row(2, "m@example.com", "owner", true)];
         let p = plan(&rows, &members, &[], true);
+        assert_eq!(p[0].changes.len(), 1, "{:?}", p[0].changes);
+        assert_eq!(p[0].patch.role.as_deref(), Some("owner"));
+        assert_eq!(p[0].patch.can_manage_nodes, None);
         assert!(
             p.iter().all(|a| a.kind == Kind::Keep || a.is_change()),
             "{:?}",
             kinds(&p)
         );
+    }
+
+    #[test]
+    fn sync_keeps_a_member_no_file_can_name() {
+        let nameless: Member = serde_json::from_value(json!({
+            "user_id": 9, "email": null, "role": "member"
+        }))
+        .unwrap();
+        let members = [member(1, "owen@example.com", "owner", true), nameless];
+        let rows = [row(2, "owen@example.com", "owner", false)];
+        let p = plan(&rows, &members, &[], true);
+        assert_eq!(p[1].email, "user 9 (no address)");
+        assert_eq!((p[1].kind, p[1].status), (Kind::Remove, "skipped"));
     }
 
     #[test]
