@@ -320,6 +320,9 @@ fn classify(e: &CliError) -> Option<KnownDetail> {
             Some(KnownDetail::classify(detail))
         }
         CliError::NotFound { detail } => Some(KnownDetail::classify(detail)),
+        // Mapped to its own error since the members commands (without the names, which
+        // the callers here put back).
+        CliError::AlreadyMember { .. } => Some(KnownDetail::AlreadyMember),
         _ => None,
     }
 }
