@@ -133,6 +133,8 @@ pub enum Command {
     /// Who is in a network: list, change, add and offboard members
     #[command(subcommand)]
     Members(commands::members::MembersCommand),
+    /// Make the server match a team file: invite, update, replace and (with --prune) remove
+    Sync(commands::sync::SyncArgs),
     /// Who did what: invitation and membership events from the audit log (system admins)
     History(commands::history::HistoryArgs),
     /// Preview an invitation from its link, without signing in

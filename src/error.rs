@@ -90,6 +90,8 @@ pub enum CliError {
         problems: Vec<String>,
         bad_rows: usize,
         total_rows: usize,
+        /// Whether the command offers `--skip-invalid` (bulk create does, sync does not).
+        can_skip: bool,
     },
     /// Ctrl-C during a batch: what was in flight finished, the rest was not sent.
     BatchInterrupted {
@@ -239,6 +241,16 @@ pub enum CliError {
     LastOwner {
         email: Option<String>,
         network: Option<String>,
+    },
+    /// `sync` would empty a network or remove more than half of its members.
+    MassRemoval {
+        network: String,
+        reason: String,
+    },
+    /// `sync --check`: the file and the server differ.
+    Drift {
+        changes: usize,
+        networks: usize,
     },
     // -- server (7)
     IssuerUnreachable {
@@ -404,7 +416,9 @@ impl CliError {
             | RevokeNeedsForce { .. }
             | InvitationExpired
             | InvitationClosed { .. }
-            | LastOwner { .. } => CONFLICT,
+            | LastOwner { .. }
+            | MassRemoval { .. } => CONFLICT,
+            Drift { .. } => FAILURE,
             SignInFailed { .. }
             | SignInDenied
             | DeviceCodeExpired
@@ -529,6 +543,8 @@ impl CliError {
             NetworkIdNotVisible { .. } => "network_not_found",
             NotAllowed { .. } => "permission_denied",
             LastOwner { .. } => "last_owner",
+            MassRemoval { .. } => "mass_removal",
+            Drift { .. } => "drift",
             NoServer => "no_server",
             NotSignedIn { .. } => "not_signed_in",
             TokenRejected { .. } => "token_rejected",
@@ -717,6 +733,14 @@ impl CliError {
                 network
                     .as_deref()
                     .map_or("this network".to_string(), |n| format!("network {n:?}"))
+            ),
+            MassRemoval { network, reason } => {
+                format!("refusing to sync network {network:?}: {reason}")
+            }
+            Drift { changes, networks } => format!(
+                "{changes} change{} to make in {networks} network{}: the server differs from the file",
+                if *changes == 1 { "" } else { "s" },
+                if *networks == 1 { "" } else { "s" }
             ),
             NoServer => "no server configured".into(),
             NotSignedIn { server } => format!("not signed in to {server}"),
@@ -982,7 +1006,8 @@ impl CliError {
                     .join(" ")
             ),
             InvalidDuration { .. } => "use a number and a unit: 30s, 10m, 1h, 30d or 2w".into(),
-            InvalidInput { .. } => "fix these rows and run again (nothing was sent), or pass --skip-invalid to send the valid rows".into(),
+            InvalidInput { can_skip: true, .. } => "fix these rows and run again (nothing was sent), or pass --skip-invalid to send the valid rows".into(),
+            InvalidInput { .. } => "fix these rows and run again (nothing was sent)".into(),
             BatchInterrupted { .. } => "run the same command again: what was done is skipped, the rest is sent".into(),
             WaitIncomplete { closed, .. } if !closed.is_empty() => {
                 "a revoked or expired invitation can no longer be accepted: create a new one".into()
@@ -1036,6 +1061,8 @@ impl CliError {
                 "make someone else an owner first: netinvite members set EMAIL --network {} --role owner",
                 network.as_deref().map_or("NET".to_string(), shell_word)
             ),
+            MassRemoval { .. } => "nothing was changed. Check the file (a cut-off export looks like this); if the removals are intended, run again with --allow-mass-removal".into(),
+            Drift { .. } => "the plan above lists the changes; `netinvite sync FILE` applies them".into(),
             NoServer => "sign in first: netinvite login --server https://nebula.example.com".into(),
             NotSignedIn { server } | TokenRejected { server, from_env: false } => {
                 format!("sign in again: netinvite login --server {server}")

@@ -189,6 +189,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), error::CliE
         Command::Accept(a) => commands::accept::run(ctx, a).await,
         Command::Wait(a) => commands::wait::run(ctx, a).await,
         Command::Members(a) => commands::members::run(ctx, a).await,
+        Command::Sync(a) => commands::sync::run(ctx, a).await,
         Command::History(a) => commands::history::run(ctx, a).await,
         Command::Api(a) => commands::api::run(ctx, a).await,
         Command::Doctor(a) => commands::doctor::run(ctx, a).await,

@@ -406,7 +406,7 @@ async fn run_file(ctx: &mut Context, args: &CreateArgs, path: &Path) -> Result<(
     let (raw, mut problems) = input::read(format, &text);
     if raw.is_empty() && !problems.is_empty() {
         // Nothing could be read at all (a broken header, a quote never closed).
-        return Err(invalid_input(&source, &problems, 0));
+        return Err(invalid_input(&source, &problems, 0, true));
     }
 
     let mut session = ctx.session().await?;
@@ -431,7 +431,7 @@ async fn run_file(ctx: &mut Context, args: &CreateArgs, path: &Path) -> Result<(
     problems.extend(more);
     problems.sort_by_key(|p| p.line);
     if !problems.is_empty() && !args.skip_invalid {
-        return Err(invalid_input(&source, &problems, raw.len()));
+        return Err(invalid_input(&source, &problems, raw.len(), true));
     }
 
     let mut results: Vec<ItemResult> = Vec::new();
@@ -556,7 +556,7 @@ fn row_result(p: &Planned, status: &'static str) -> ItemResult {
     r
 }
 
-fn new_invitation(p: &Planned) -> NewInvitation {
+pub(crate) fn new_invitation(p: &Planned) -> NewInvitation {
     NewInvitation {
         email: p.email.clone(),
         network_id: p.network_id,
@@ -623,7 +623,10 @@ async fn pending_by_address(
 /// Creates whose answer was lost: each network's pending slice is looked at (up to three
 /// times, a moment apart, as the server may still be at it); found means created, not
 /// found means it was not.
-async fn resolve_lost(session: &mut Session, lost: Vec<(Planned, CliError)>) -> Vec<ItemResult> {
+pub(crate) async fn resolve_lost(
+    session: &mut Session,
+    lost: Vec<(Planned, CliError)>,
+) -> Vec<ItemResult> {
     let mut out = Vec::new();
     let mut left = lost;
     let looks = batch::SETTLE.len() + 1;
@@ -730,7 +733,13 @@ fn finish(
     Ok(())
 }
 
-fn invalid_input(source: &str, problems: &[input::Problem], rows: usize) -> CliError {
+/// Every problem of a file as one refusal; `can_skip` when the command has --skip-invalid.
+pub(crate) fn invalid_input(
+    source: &str,
+    problems: &[input::Problem],
+    rows: usize,
+    can_skip: bool,
+) -> CliError {
     let mut lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
     lines.sort_unstable();
     lines.dedup();
@@ -739,11 +748,12 @@ fn invalid_input(source: &str, problems: &[input::Problem], rows: usize) -> CliE
         problems: problems.iter().map(|p| p.text()).collect(),
         bad_rows: lines.len(),
         total_rows: rows.max(lines.len()),
+        can_skip,
     }
 }
 
 /// The whole input as text; a byte that is not UTF-8 is reported with its line.
-fn read_input(path: &Path, source: &str) -> Result<String, CliError> {
+pub(crate) fn read_input(path: &Path, source: &str) -> Result<String, CliError> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let res = if path.as_os_str() == "-" {
@@ -765,6 +775,7 @@ fn read_input(path: &Path, source: &str) -> Result<String, CliError> {
             )],
             bad_rows: 1,
             total_rows: 1,
+            can_skip: false,
         }
     })
 }

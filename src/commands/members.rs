@@ -200,9 +200,16 @@ async fn whoami(session: &mut Session) -> Result<(Caller, Vec<Network>), CliErro
 /// A network whose members the caller may manage, or the reason they may not.
 fn managed<'a>(nets: &'a [Network], query: &str, what: &str) -> Result<&'a Network, CliError> {
     let net = resolve_network(nets, query)?;
+    may_manage(net, what)?;
+    Ok(net)
+}
+
+/// Whether the caller may list and change the network's members; if not, why and whom
+/// to ask (shared with `sync`).
+pub(crate) fn may_manage(net: &Network, what: &str) -> Result<(), CliError> {
     let standing = Standing::of(net);
     if standing.manages_members() {
-        return Ok(net);
+        return Ok(());
     }
     let hint = if standing.invites() {
         format!(
@@ -240,7 +247,10 @@ fn all_managed<'a>(nets: &'a [Network], what: &str) -> Result<Vec<&'a Network>, 
     Ok(v)
 }
 
-async fn members_of(session: &mut Session, net: &Network) -> Result<Vec<NetworkMember>, CliError> {
+pub(crate) async fn members_of(
+    session: &mut Session,
+    net: &Network,
+) -> Result<Vec<NetworkMember>, CliError> {
     let id = net.id;
     let list = session.call(|c| async move { c.members(id).await }).await?;
     Ok(list
@@ -311,17 +321,17 @@ async fn list(ctx: &mut Context, args: ListArgs) -> Result<(), CliError> {
     ctx.io.out(&text)
 }
 
-/// One person's role and flags.
+/// One person's role and flags (a member's, an invitation's or a file row's).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Access<'a> {
-    role: &'a str,
-    nodes: bool,
-    invite: bool,
-    firewall: bool,
+pub(crate) struct Access<'a> {
+    pub(crate) role: &'a str,
+    pub(crate) nodes: bool,
+    pub(crate) invite: bool,
+    pub(crate) firewall: bool,
 }
 
 impl<'a> Access<'a> {
-    fn of(m: &'a Member) -> Self {
+    pub(crate) fn of(m: &'a Member) -> Self {
         Access {
             role: &m.role,
             nodes: m.can_manage_nodes,
@@ -340,7 +350,10 @@ impl<'a> Access<'a> {
     }
 
     /// `field: old → new` for what differs, and the PATCH that makes only those changes.
-    fn diff(self, new: Access<'_>) -> (Vec<(&'static str, String, String)>, MemberChange) {
+    pub(crate) fn diff(
+        self,
+        new: Access<'_>,
+    ) -> (Vec<(&'static str, String, String)>, MemberChange) {
         let mut lines = Vec::new();
         let mut patch = MemberChange::default();
         if self.role != new.role {

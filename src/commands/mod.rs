@@ -27,6 +27,7 @@ pub mod pick;
 pub mod resend;
 pub mod revoke;
 pub mod show;
+pub mod sync;
 pub mod wait;
 
 use crate::api::models::Invitation;

@@ -23,5 +23,6 @@ mod manage;
 mod oidc;
 mod secrets;
 mod state;
+mod sync;
 mod team;
 mod tls;
