@@ -72,6 +72,10 @@ if [ "$action" = uninstall ]; then
     exit 0
 fi
 
+if ! mkdir -p "$prefix/bin" 2>/dev/null || [ ! -w "$prefix/bin" ]; then
+    echo "install.sh: cannot write to $prefix/bin; run it as root (sudo ./install.sh) or choose a prefix of yours: ./install.sh --prefix ~/.local" >&2
+    exit 1
+fi
 files | while read -r src dest mode; do
     mkdir -p "$(dirname "$prefix/$dest")"
     # Copy then rename: a running netinvite keeps its old file, nothing sees half a binary.
