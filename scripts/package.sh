@@ -6,8 +6,8 @@
 #                                                        docs, licences, install.sh)
 #   SHA256SUMS                                          (both)
 #
-# Both carry the same binary: the release profile (fat LTO), built once by cargo-deb
-# and taken out of the .deb for the archive. Installs cargo-deb first when it is missing
+# Both carry the same binary: the release profile (fat LTO), built once with cargo,
+# packed by cargo-deb and taken out of the .deb for the archive. Installs cargo-deb first when it is missing
 # (`cargo install cargo-deb --locked`, about a minute on 2 cores). Works from any
 # directory. scripts/check-package.sh checks what this produces.
 #
@@ -39,9 +39,10 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 [ -n "$version" ] || die "no version = \"...\" line in Cargo.toml"
 triple=$(rustc -vV | sed -n 's/^host: //p')
 [ -n "$triple" ] || die "rustc -vV printed no host triple"
-# Reproducible archives: file times from the last commit, not from this build.
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-export SOURCE_DATE_EPOCH
+# Reproducible packages: file times from the last commit, not from this build. Given to
+# cargo-deb and tar only: a build script (ring's) tracks SOURCE_DATE_EPOCH, so a compile
+# that saw it would redo the whole release build after every commit.
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
 dist=$root/target/dist
 stage=$root/target/deb-stage
@@ -66,8 +67,10 @@ indent() { sed -e 's/^[[:space:]]*$/./' -e 's/^/ /' "$1"; }
     indent LICENSE-APACHE
 } >"$stage/copyright"
 
-say "building the release (fat LTO) and the .deb with cargo-deb"
-cargo deb -p netinvite --locked --output "$dist/" >&2
+say "building the release (fat LTO)"
+env -u SOURCE_DATE_EPOCH cargo build --release --locked -p netinvite --bin netinvite
+say "packing the .deb with cargo-deb"
+SOURCE_DATE_EPOCH=$epoch cargo deb -p netinvite --locked --no-build --output "$dist/" >&2
 deb=$(find "$dist" -maxdepth 1 -name "netinvite_${version}-*.deb" -print)
 [ -n "$deb" ] && [ "$(printf '%s\n' "$deb" | wc -l)" -eq 1 ] ||
     die "expected one netinvite_${version}-*.deb in $dist, found: ${deb:-none}"
@@ -91,7 +94,7 @@ install -m755 scripts/install.sh "$tree/install.sh"
 chmod -R u=rwX,go=rX "$tree"
 tarball=$dist/$name.tar.gz
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner \
-    --mtime="@$SOURCE_DATE_EPOCH" -cf - "$name" | gzip -9n >"$tarball"
+    --mtime="@$epoch" -cf - "$name" | gzip -9n >"$tarball"
 
 (cd "$dist" && sha256sum -- "${deb##*/}" "${tarball##*/}" >SHA256SUMS)
 
