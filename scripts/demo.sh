@@ -11,9 +11,12 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
 run() { say "netinvite $*"; "$BIN" "$@"; }
 
 ni_ensure_packages
-echo "building (release)…" >&2
-cargo build --release --quiet -p netinvite -p netinvite-standin
-BIN="$PWD/target/release/netinvite"
+# The dev profile, and every target the test suite builds as well (--tests): the demo
+# then costs no release build (fat LTO, minutes), and scripts/test.sh, run next on a
+# fresh machine, finds everything built with the same features and compiles nothing.
+echo "building (dev profile, shared with scripts/test.sh)…" >&2
+cargo build --quiet --workspace --bins --tests
+BIN="$PWD/target/debug/netinvite"
 
 ni_env_up
 DEMO=$(mktemp -d)
@@ -33,7 +36,7 @@ export NETINVITE_CONFIG_DIR="$DEMO/config" NETINVITE_CLIPBOARD_SECONDS=30
 printf '#!/bin/sh\nexec curl -fsS -o /dev/null -X POST --data approve=yes "$1"\n' >"$DEMO/browser"
 chmod +x "$DEMO/browser"
 export BROWSER="$DEMO/browser"
-"$PWD/target/release/netinvite-standin" --seed-demo --oidc >"$DEMO/standin.out" 2>"$DEMO/standin.log" &
+"$PWD/target/debug/netinvite-standin" --seed-demo --oidc >"$DEMO/standin.out" 2>"$DEMO/standin.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$DEMO/standin.out" 2>/dev/null && break
