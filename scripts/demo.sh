@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end on the local stand-in server, with a real keyring and a real
-# clipboard: start the server, sign in, create, list, copy the link, revoke.
+# clipboard: start the server, sign in, create, list, copy the link, revoke, onboard a
+# team from CSV, manage members, read the history and sync a team file.
 # Nothing outside this machine is contacted. Usage: scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,5 +75,22 @@ run create --from-file "$DEMO/team.csv"
 say "netinvite list --jq '.[] | select(.status==\"expired\") | .id'   # no jq needed"
 "$BIN" list --jq '.[] | select(.status=="expired") | .id'
 run revoke --status expired --yes
+# What accepted invitations turned into: members, their permissions, offboarding (the
+# membership and any pending invitation in one step), and who did what.
+run members list --network lab
+run members set carol@example.com --network lab --can-manage-nodes
+run members remove carol@example.com --network lab --yes
+run history --limit 8
+# A team file (as Excel writes it in many locales, ';'-separated) as the source of truth
+# for lab: the plan, the apply, then a drift check that finds nothing left to do.
+cat >"$DEMO/lab-team.csv" <<'CSV'
+email;role;can_invite_users
+owen@example.com;owner;
+bob@example.com;member;true
+hana@example.com;member;
+CSV
+run sync "$DEMO/lab-team.csv" --network lab --dry-run
+run sync "$DEMO/lab-team.csv" --network lab --yes
+run sync "$DEMO/lab-team.csv" --network lab --check
 echo >&2
 echo "demo finished: every step above ran against $URL" >&2
