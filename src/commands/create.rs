@@ -160,6 +160,17 @@ pub async fn run(ctx: &mut Context, args: CreateArgs) -> Result<(), CliError> {
     }
     let nets = session.ensure_user_record().await?;
     let network = resolve_network(&nets, args.network.as_deref().unwrap_or_default())?.clone();
+    // The server would refuse it: said in words, and nothing is sent.
+    if !crate::access::Standing::of(&network).invites() {
+        return Err(CliError::NotAllowed {
+            what: format!("invite into network {:?}", network.name),
+            who: crate::access::INVITERS,
+            hint: Some(format!(
+                "ask an owner of {:?} for can_invite_users, or to invite them",
+                network.name
+            )),
+        });
+    }
     let base = session.selected.public_base();
     let now = chrono::Utc::now();
 

@@ -388,6 +388,12 @@ fn refusals_name_who_may() {
     alice.run(&["history", "--since", "yesterday"]).code(2);
     assert!(t.server.writes().is_empty(), "{:?}", t.server.writes());
 
+    // A plain member cannot invite: said before anything is sent.
+    dave.run(&["create", "--email", "x@example.com", "--network", "team"])
+        .code(5)
+        .stderr_has("can_invite_users");
+    assert!(t.server.writes().is_empty(), "{:?}", t.server.writes());
+
     // A network id bob cannot see is reported as an id, with what he can see.
     bob.run(&[
         "create",

@@ -297,7 +297,8 @@ fn without_permission_is_exit_5() {
     .ok();
     w.run(&["create", "--email", "x@example.com", "--network", "lab"])
         .code(5)
-        .stderr_has("permission");
+        .stderr_has("only network owners, system admins and members with can_invite_users can invite into network \"lab\"");
+    assert_eq!(attempts(&w, "POST", "/api/invitations"), 0);
 }
 
 #[test]
