@@ -551,33 +551,21 @@ fn ctrl_c_waits_for_what_is_in_flight_and_reports_it() {
         kind: FaultKind::Delay(Duration::from_millis(300)),
         times: 0,
     });
-    let mut c = w.command(&[
-        "create",
-        "--from-file",
-        &path,
-        "--network",
-        "lab",
-        "--json",
-        "--jobs",
-        "2",
-    ]);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
-    let started = Instant::now();
-    while attempts(&w, "POST", "/api/invitations") < 3 {
-        assert!(started.elapsed() < Duration::from_secs(20), "no creates");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let out = interrupt_when(
+        w.command(&[
+            "create",
+            "--from-file",
+            &path,
+            "--network",
+            "lab",
+            "--json",
+            "--jobs",
+            "2",
+        ]),
+        || attempts(&w, "POST", "/api/invitations") >= 3,
+    )
+    .code(2);
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     let rows: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -316,3 +316,30 @@ pub fn attempts(w: &World, method: &str, path: &str) -> usize {
         .filter(|r| r.method == method && r.path == path)
         .count()
 }
+
+/// Runs `c` (stdin closed), sends it Ctrl-C (SIGINT) once `ready` holds (within 20 s),
+/// and returns how it ended.
+pub fn interrupt_when(mut c: Command, ready: impl Fn() -> bool) -> Run {
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().expect("spawn netinvite");
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the moment to interrupt never came"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -491,8 +491,7 @@ fn sync_recovers_from_a_partial_failure() {
 /// the re-run (here from a JSON-lines file on standard input) finishes the job.
 #[test]
 fn sync_stops_on_ctrl_c_and_a_rerun_finishes() {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let t = Team::start();
     let owen = t.person("owen");
     let people: Vec<String> = (0..20).map(|i| format!("slow{i}@example.com")).collect();
@@ -515,33 +514,21 @@ fn sync_stops_on_ctrl_c_and_a_rerun_finishes() {
             .filter(|r| r.method == "POST")
             .count()
     };
-    let mut c = owen.command(&[
-        "sync",
-        &path,
-        "--network",
-        "team",
-        "--yes",
-        "--json",
-        "--jobs",
-        "2",
-    ]);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
-    let started = Instant::now();
-    while posts() < 3 {
-        assert!(started.elapsed() < Duration::from_secs(20), "no invites");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let out = interrupt_when(
+        owen.command(&[
+            "sync",
+            &path,
+            "--network",
+            "team",
+            "--yes",
+            "--json",
+            "--jobs",
+            "2",
+        ]),
+        || posts() >= 3,
+    )
+    .code(2);
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     let rows: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
