@@ -484,6 +484,26 @@ async fn run_file(ctx: &mut Context, args: &CreateArgs, path: &Path) -> Result<(
         }
     }
 
+    // Rows for a network the caller may not invite into: the server would refuse them
+    // (and their listing), so they fail here, in words, and are never sent.
+    let (unique, refused): (Vec<Planned>, Vec<Planned>) = unique.into_iter().partition(|p| {
+        nets.iter()
+            .find(|n| n.id == p.network_id)
+            .is_none_or(|n| crate::access::Standing::of(n).invites())
+    });
+    for p in &refused {
+        let mut r = row_result(p, "failed");
+        r.code = Some("permission_denied");
+        r.reason = Some(format!(
+            "only {} can invite into {:?}",
+            crate::access::INVITERS,
+            nets.iter()
+                .find(|n| n.id == p.network_id)
+                .map_or("this network", |n| n.name.as_str())
+        ));
+        results.push(r);
+    }
+
     // One listing up front makes a re-run skip what was already created.
     let pending = pending_by_address(&mut session, &unique).await?;
     let now = chrono::Utc::now();
@@ -735,10 +755,16 @@ fn finish(
     }
     let failed = results.iter().filter(|r| !r.is_ok()).count();
     if failed > 0 {
+        // Every row refused for want of permission: exit 5, as for a single create.
+        let code = if results.iter().all(|r| r.code == Some("permission_denied")) {
+            crate::error::PERMISSION
+        } else {
+            crate::error::FAILURE
+        };
         return Err(CliError::Partial {
             failed,
             total,
-            code: crate::error::FAILURE,
+            code,
         });
     }
     Ok(())

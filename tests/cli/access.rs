@@ -475,6 +475,63 @@ fn plans_know_who_is_asking() {
         .stderr_has("invited by owen@example.com");
     assert!(t.server.writes().is_empty());
 
+    // A bulk file with rows where bob may not invite: those rows fail in the plan, in
+    // words, and are never sent; the others go through.
+    t.server.add_member(
+        t.lab,
+        "bob",
+        Some("bob@example.com"),
+        "member",
+        Default::default(),
+    );
+    let csv = bob.home.path().join("mixed.csv");
+    std::fs::write(
+        &csv,
+        "email,network\nq1@example.com,team\nq2@example.com,lab\nq3@example.com,team\n",
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let plan = bob
+        .run(&["create", "--from-file", csv, "--dry-run", "--json"])
+        .code(1);
+    let status: Vec<(String, String)> = plan
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|r| {
+            (
+                r["email"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        status,
+        [
+            s("q1@example.com", "would_create"),
+            s("q2@example.com", "failed"),
+            s("q3@example.com", "would_create")
+        ]
+    );
+    let refused: Value = serde_json::from_str(plan.stdout.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(refused["code"], "permission_denied");
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("can invite into \"lab\""),
+        "{refused}"
+    );
+    t.server.clear_requests();
+    bob.run(&["create", "--from-file", csv, "--json"]).code(1);
+    assert_eq!(t.server.writes().len(), 2, "{:?}", t.server.writes());
+    // Only refused rows: exit 5, as for one create.
+    let only_lab = bob.home.path().join("lab.csv");
+    std::fs::write(&only_lab, "email,network\nq4@example.com,lab\n").unwrap();
+    bob.run(&["create", "--from-file", only_lab.to_str().unwrap()])
+        .code(5);
+
     // networks shows the caller's own role and permissions.
     bob.run(&["networks", "--format", "table"])
         .ok()
@@ -486,11 +543,26 @@ fn plans_know_who_is_asking() {
     // Without --network, members list covers every network the caller owns, with a
     // network column.
     let v = alice.run(&["members", "list", "--json"]).ok().json();
-    assert!(
-        v.as_array()
-            .unwrap()
-            .iter()
-            .all(|m| m["network_name"] == "team")
+    let rows: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["network_name"].as_str().unwrap().to_string(),
+                m["email"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        rows,
+        [
+            s("lab", "bob@example.com"),
+            s("team", "owen@example.com"),
+            s("team", "bob@example.com"),
+            s("team", "dave@example.com"),
+        ]
     );
     alice
         .run(&["members", "list", "--format", "table"])
