@@ -26,6 +26,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::access::{Caller, may_revoke, not_yours};
+use crate::api::KnownDetail;
 use crate::api::models::{Invitation, Member, MemberChange, NewInvitation, status};
 use crate::api::{Client, ListQuery};
 use crate::batch::input::{self, Defaults, InputFormat, Planned, Problem};
@@ -1002,6 +1003,20 @@ async fn apply(
                     }
                     Err(e) if e.write_outcome_unknown() => {
                         lost.push((x.row.clone().expect("a row"), e))
+                    }
+                    // Someone was quicker than the listing: what the file asks for
+                    // may already be there; the next run compares it.
+                    Err(CliError::Rejected { ref detail, .. })
+                        if matches!(
+                            KnownDetail::classify(detail),
+                            KnownDetail::AlreadyPending | KnownDetail::AlreadyMember
+                        ) =>
+                    {
+                        x.status = "skipped";
+                        x.reason = Some(format!(
+                            "invited or added meanwhile by someone else ({}); run again to compare",
+                            detail.trim_end_matches('.')
+                        ));
                     }
                     Err(e) => {
                         x.status = "failed";

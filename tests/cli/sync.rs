@@ -577,3 +577,42 @@ fn sync_stops_on_ctrl_c_and_a_rerun_finishes() {
     )
     .ok();
 }
+
+/// An invite refused because someone was quicker than the listing is skipped with the
+/// reason, not failed; the next run compares again and finishes the job.
+#[test]
+fn sync_skips_an_invite_someone_else_made_meanwhile() {
+    let t = Team::start();
+    let owen = t.person("owen");
+    let path = file(
+        owen,
+        "one.csv",
+        "email,role\nowen@example.com,owner\nbob@example.com,\ndave@example.com,\nkai@example.com,\n",
+    );
+    t.server.inject(Fault {
+        method: Some("POST"),
+        path_prefix: "/api/invitations".into(),
+        kind: FaultKind::Detail {
+            code: 400,
+            detail: "There is already a pending invitation for this user to this network".into(),
+        },
+        times: 1,
+    });
+    let rows = lines(
+        &owen
+            .run(&["sync", &path, "--network", "team", "--yes", "--json"])
+            .ok(),
+    );
+    let kai = line_for(&rows, "kai@example.com");
+    assert_eq!(kai["status"], "skipped", "{kai}");
+    assert!(
+        kai["reason"].as_str().unwrap().contains("run again"),
+        "{kai}"
+    );
+    owen.run(&["sync", &path, "--network", "team", "--check"])
+        .code(1);
+    owen.run(&["sync", &path, "--network", "team", "--yes"])
+        .ok();
+    owen.run(&["sync", &path, "--network", "team", "--check"])
+        .ok();
+}
