@@ -885,11 +885,6 @@ async fn apply(
         lookups: 0,
         interrupted: false,
     };
-    let not_sent = |x: &mut Action| {
-        x.status = "skipped";
-        x.reason = Some("interrupted before it was sent".into());
-    };
-
     // 1. Revokes.
     let idx: Vec<usize> = (0..actions.len())
         .filter(|&i| {
@@ -909,22 +904,10 @@ async fn apply(
         |c: Client, id| async move { c.revoke(id).await },
     )
     .await;
-    a.interrupted |= sent.interrupted;
-    let mut lost = Vec::new();
-    for (&i, r) in idx.iter().zip(sent.results) {
-        let x = &mut actions[i];
-        match r {
-            None => not_sent(x),
-            Some(r) => {
-                a.writes += 1;
-                match r {
-                    Ok(()) => revoked(session, x),
-                    Err(e) if e.write_outcome_unknown() => lost.push((i, e)),
-                    Err(e) => fail_revoke(x, &e.message()),
-                }
-            }
-        }
-    }
+    let lost = tally(&mut a, actions, &idx, sent, |x, r| match r {
+        Ok(()) => revoked(session, x),
+        Err(e) => fail_revoke(x, &e.message()),
+    });
     if !lost.is_empty() {
         let mut networks: Vec<i64> = lost.iter().map(|(i, _)| actions[*i].network_id).collect();
         networks.sort_unstable();
@@ -985,54 +968,43 @@ async fn apply(
         |c: Client, b: NewInvitation| async move { c.create_invitation(&b).await },
     )
     .await;
-    a.interrupted |= sent.interrupted;
-    let mut lost: Vec<(Planned, CliError)> = Vec::new();
     let mut created = Vec::new();
-    for (&i, r) in idx.iter().zip(sent.results) {
-        let x = &mut actions[i];
-        match r {
-            None => not_sent(x),
-            Some(r) => {
-                a.writes += 1;
-                match r {
-                    Ok(inv) => {
-                        created.push(inv.clone());
-                        x.created = Some(inv);
-                        x.status = "done";
-                        x.reason = None;
-                    }
-                    Err(e) if e.write_outcome_unknown() => {
-                        lost.push((x.row.clone().expect("a row"), e))
-                    }
-                    // Someone was quicker than the listing: what the file asks for
-                    // may already be there; the next run compares it.
-                    Err(CliError::Rejected { ref detail, .. })
-                        if matches!(
-                            KnownDetail::classify(detail),
-                            KnownDetail::AlreadyPending | KnownDetail::AlreadyMember
-                        ) =>
-                    {
-                        x.status = "skipped";
-                        x.reason = Some(format!(
-                            "invited or added meanwhile by someone else ({}); run again to compare",
-                            detail.trim_end_matches('.')
-                        ));
-                    }
-                    Err(e) => {
-                        x.status = "failed";
-                        x.reason = Some(match x.kind {
-                            Kind::Replace => format!(
-                                "invitation {} was revoked, but inviting anew failed: {}; run again to invite",
-                                x.old.as_ref().map_or(0, |o| o.id),
-                                e.message()
-                            ),
-                            _ => e.message(),
-                        });
-                    }
-                }
-            }
+    let lost: Vec<(Planned, CliError)> = tally(&mut a, actions, &idx, sent, |x, r| match r {
+        Ok(inv) => {
+            created.push(inv.clone());
+            x.created = Some(inv);
+            x.status = "done";
+            x.reason = None;
         }
-    }
+        // Someone was quicker than the listing: what the file asks for may already
+        // be there; the next run compares it.
+        Err(CliError::Rejected { ref detail, .. })
+            if matches!(
+                KnownDetail::classify(detail),
+                KnownDetail::AlreadyPending | KnownDetail::AlreadyMember
+            ) =>
+        {
+            x.status = "skipped";
+            x.reason = Some(format!(
+                "invited or added meanwhile by someone else ({}); run again to compare",
+                detail.trim_end_matches('.')
+            ));
+        }
+        Err(e) => {
+            x.status = "failed";
+            x.reason = Some(match x.kind {
+                Kind::Replace => format!(
+                    "invitation {} was revoked, but inviting anew failed: {}; run again to invite",
+                    x.old.as_ref().map_or(0, |o| o.id),
+                    e.message()
+                ),
+                _ => e.message(),
+            });
+        }
+    })
+    .into_iter()
+    .map(|(i, e)| (actions[i].row.clone().expect("a row"), e))
+    .collect();
     if !lost.is_empty() {
         let mut nets: Vec<i64> = lost.iter().map(|(p, _)| p.network_id).collect();
         nets.sort_unstable();
@@ -1102,25 +1074,13 @@ async fn apply(
             },
         )
         .await;
-        a.interrupted |= sent.interrupted;
-        let mut lost = Vec::new();
-        for (&i, r) in idx.iter().zip(sent.results) {
-            let x = &mut actions[i];
-            match r {
-                None => not_sent(x),
-                Some(r) => {
-                    a.writes += 1;
-                    match r {
-                        Ok(_) => x.status = "done",
-                        Err(e) if e.write_outcome_unknown() => lost.push((i, e)),
-                        Err(e) => {
-                            x.status = "failed";
-                            x.reason = Some(e.message());
-                        }
-                    }
-                }
+        let lost = tally(&mut a, actions, &idx, sent, |x, r| match r {
+            Ok(_) => x.status = "done",
+            Err(e) => {
+                x.status = "failed";
+                x.reason = Some(e.message());
             }
-        }
+        });
         look_up_members(session, actions, lost, &mut a.lookups).await;
     }
 
@@ -1146,26 +1106,14 @@ async fn apply(
         |c: Client, (n, u): (i64, i64)| async move { c.remove_member(n, u).await },
     )
     .await;
-    a.interrupted |= sent.interrupted;
-    let mut lost = Vec::new();
-    for (&i, r) in idx.iter().zip(sent.results) {
-        let x = &mut actions[i];
-        match r {
-            None => not_sent(x),
-            Some(r) => {
-                a.writes += 1;
-                match r {
-                    // Already gone (someone was quicker): what the file asks for.
-                    Ok(()) | Err(CliError::NotAMember { .. }) => x.status = "done",
-                    Err(e) if e.write_outcome_unknown() => lost.push((i, e)),
-                    Err(e) => {
-                        x.status = "failed";
-                        x.reason = Some(e.message());
-                    }
-                }
-            }
+    let lost = tally(&mut a, actions, &idx, sent, |x, r| match r {
+        // Already gone (someone was quicker): what the file asks for.
+        Ok(()) | Err(CliError::NotAMember { .. }) => x.status = "done",
+        Err(e) => {
+            x.status = "failed";
+            x.reason = Some(e.message());
         }
-    }
+    });
     look_up_members(session, actions, lost, &mut a.lookups).await;
     // Anything still planned was never reached (Ctrl-C in an earlier phase).
     for x in actions.iter_mut().filter(|x| x.status == "planned") {
@@ -1173,6 +1121,41 @@ async fn apply(
     }
     a.trips = a.writes + a.lookups;
     a
+}
+
+/// An action Ctrl-C stopped before it was sent.
+fn not_sent(x: &mut Action) {
+    x.status = "skipped";
+    x.reason = Some("interrupted before it was sent".into());
+}
+
+/// Sorts one phase's answers, in the order of `idx`: not sent (interrupted), lost (the
+/// write may have happened: returned, to be looked up, never sent again), or answered
+/// (handed to `answered`). Counts the writes sent.
+fn tally<R>(
+    a: &mut Applied,
+    actions: &mut [Action],
+    idx: &[usize],
+    sent: batch::Sent<R>,
+    mut answered: impl FnMut(&mut Action, Result<R, CliError>),
+) -> Vec<(usize, CliError)> {
+    a.interrupted |= sent.interrupted;
+    let mut lost = Vec::new();
+    for (&i, r) in idx.iter().zip(sent.results) {
+        let x = &mut actions[i];
+        match r {
+            None => not_sent(x),
+            Some(Err(e)) if e.write_outcome_unknown() => {
+                a.writes += 1;
+                lost.push((i, e));
+            }
+            Some(r) => {
+                a.writes += 1;
+                answered(x, r);
+            }
+        }
+    }
+    lost
 }
 
 fn revoked(session: &mut Session, x: &mut Action) {
