@@ -15,11 +15,7 @@ ni_ensure_packages
 need=()
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]}…" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; }
-fi
+[ ${#need[@]} -eq 0 ] || ni_apt_install "${need[@]}"
 echo "building (release)…" >&2
 cargo build --release --quiet -p netinvite -p netinvite-standin
 BIN="$PWD/target/release/netinvite"

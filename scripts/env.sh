@@ -97,10 +97,41 @@ _ni_root_cmd() {
     fi
 }
 
+# ni_apt_install PKG...: installs Debian packages (apt-get update once per shell),
+# as root or through sudo; says what failed and returns 1 on failure.
+ni_apt_install() {
+    local log rc
+    if ! command -v apt-get >/dev/null 2>&1; then
+        _ni_say "missing packages: $*; apt-get is not available, install them by hand"
+        return 1
+    fi
+    _ni_say "installing: $*"
+    log=$(mktemp)
+    if [ -z "${NI_APT_UPDATED:-}" ]; then
+        if ! _ni_root_cmd env DEBIAN_FRONTEND=noninteractive apt-get update >"$log" 2>&1; then
+            tail -n 20 "$log" >&2
+            rm -f "$log"
+            _ni_say "apt-get update failed"
+            return 1
+        fi
+        NI_APT_UPDATED=1
+    fi
+    rc=0
+    _ni_root_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        "$@" >"$log" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        tail -n 20 "$log" >&2
+        rm -f "$log"
+        _ni_say "apt-get install $* failed (exit $rc)"
+        return 1
+    fi
+    rm -f "$log"
+}
+
 # ni_ensure_packages: installs the system packages and the test issuer's npm
 # dependencies, each only when missing. Quiet when nothing is missing.
 ni_ensure_packages() {
-    local missing=() pkg log rc
+    local missing=() pkg
     for pkg in "${NI_PACKAGES[@]}"; do
         _ni_pkg_installed "$pkg" || missing+=("$pkg")
     done
@@ -109,31 +140,7 @@ ni_ensure_packages() {
     command -v curl >/dev/null 2>&1 || missing+=(curl)
 
     if [ "${#missing[@]}" -gt 0 ]; then
-        if ! command -v apt-get >/dev/null 2>&1; then
-            _ni_say "missing packages: ${missing[*]}; apt-get is not available, install them by hand"
-            return 1
-        fi
-        _ni_say "installing: ${missing[*]}"
-        log=$(mktemp)
-        if [ -z "${NI_APT_UPDATED:-}" ]; then
-            if ! _ni_root_cmd env DEBIAN_FRONTEND=noninteractive apt-get update >"$log" 2>&1; then
-                tail -n 20 "$log" >&2
-                rm -f "$log"
-                _ni_say "apt-get update failed"
-                return 1
-            fi
-            NI_APT_UPDATED=1
-        fi
-        rc=0
-        _ni_root_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            "${missing[@]}" >"$log" 2>&1 || rc=$?
-        if [ "$rc" -ne 0 ]; then
-            tail -n 20 "$log" >&2
-            rm -f "$log"
-            _ni_say "apt-get install ${missing[*]} failed (exit $rc)"
-            return 1
-        fi
-        rm -f "$log"
+        ni_apt_install "${missing[@]}" || return 1
         for pkg in "${NI_PACKAGES[@]}"; do
             if ! _ni_pkg_installed "$pkg"; then
                 _ni_say "package $pkg still missing after apt-get install"
