@@ -296,8 +296,8 @@ pub async fn run(ctx: &mut Context, args: HistoryArgs) -> Result<(), CliError> {
             fill_invitation(ev, &invitations);
         }
     }
-    let undecided = kept.iter().any(|e| filter.matches(e).is_none());
-    if undecided || (unknown(&kept) && format == Format::Json) {
+    // Only a filter that cannot decide without them pays for a listing.
+    if kept.iter().any(|e| filter.matches(e).is_none()) {
         let all = session
             .invitations(&ListQuery {
                 network_id: None,

@@ -484,13 +484,11 @@ fn plans_know_who_is_asking() {
         "member",
         Default::default(),
     );
-    let csv = bob.home.path().join("mixed.csv");
-    std::fs::write(
-        &csv,
+    let csv = &file(
+        bob,
+        "mixed.csv",
         "email,network\nq1@example.com,team\nq2@example.com,lab\nq3@example.com,team\n",
-    )
-    .unwrap();
-    let csv = csv.to_str().unwrap();
+    );
     let plan = bob
         .run(&["create", "--from-file", csv, "--dry-run", "--json"])
         .code(1);
@@ -527,10 +525,8 @@ fn plans_know_who_is_asking() {
     bob.run(&["create", "--from-file", csv, "--json"]).code(1);
     assert_eq!(t.server.writes().len(), 2, "{:?}", t.server.writes());
     // Only refused rows: exit 5, as for one create.
-    let only_lab = bob.home.path().join("lab.csv");
-    std::fs::write(&only_lab, "email,network\nq4@example.com,lab\n").unwrap();
-    bob.run(&["create", "--from-file", only_lab.to_str().unwrap()])
-        .code(5);
+    let only_lab = file(bob, "lab.csv", "email,network\nq4@example.com,lab\n");
+    bob.run(&["create", "--from-file", &only_lab]).code(5);
 
     // networks shows the caller's own role and permissions.
     bob.run(&["networks", "--format", "table"])

@@ -5,24 +5,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-/// Writes `text` to a file in the world's home and returns its path.
-fn file(w: &World, name: &str, text: &str) -> String {
-    let p = w.home.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-/// The NDJSON lines on stdout.
-fn lines(run: &Run) -> Vec<Value> {
-    run.stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{}", run.stdout))
-        })
-        .collect()
-}
-
 fn list_requests(w: &World) -> Vec<String> {
     w.server
         .requests()

@@ -343,3 +343,21 @@ pub fn interrupt_when(mut c: Command, ready: impl Fn() -> bool) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Writes `text` to a file in the world's home and returns its path.
+pub fn file(w: &World, name: &str, text: &str) -> String {
+    let p = w.home.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// The NDJSON lines on stdout.
+pub fn lines(run: &Run) -> Vec<Value> {
+    run.stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{}", run.stdout))
+        })
+        .collect()
+}

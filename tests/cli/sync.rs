@@ -7,24 +7,6 @@ use netinvite_standin::MemberFlags;
 use crate::support::*;
 use crate::team::Team;
 
-/// Writes `text` to a file in the person's home and returns its path.
-fn file(w: &World, name: &str, text: &str) -> String {
-    let p = w.home.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-/// The NDJSON lines on stdout.
-fn lines(run: &Run) -> Vec<Value> {
-    run.stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{}", run.stdout))
-        })
-        .collect()
-}
-
 /// The action, status and email of each line, for one email.
 fn line_for<'a>(rows: &'a [Value], email: &str) -> &'a Value {
     rows.iter()
